@@ -443,14 +443,21 @@ out:
 
 /* Propagation ------------------------------------------------------------ */
 
+/* A closure returns its value wrapped in a GValue of type G_TYPE_VALUE:
+ * bindings fill it from whatever the function returned, and leave it
+ * empty when the function raised, which a plain typed return value could
+ * not tell apart from a real result.
+ */
 static gboolean
-obs_transform_call (ObsTransform *transform,
-                    ObsLink      *link,
-                    const GValue *from_value,
-                    GValue       *to_value)
+obs_transform_call (ObsTransform  *transform,
+                    ObsLink       *link,
+                    const GValue  *from_value,
+                    GValue        *to_value,
+                    GError       **error)
 {
   GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
   GValue result = G_VALUE_INIT;
+  const GValue *returned;
   gboolean ok = FALSE;
 
   if (transform->closure == NULL)
@@ -464,12 +471,27 @@ obs_transform_call (ObsTransform *transform,
   g_value_set_object (&params[0], link);
   g_value_init (&params[1], G_VALUE_TYPE (from_value));
   g_value_copy (from_value, &params[1]);
-  g_value_init (&result, G_VALUE_TYPE (to_value));
+  g_value_init (&result, G_TYPE_VALUE);
 
   g_closure_invoke (transform->closure, &result, 2, params, NULL);
 
-  g_value_copy (&result, to_value);
-  ok = TRUE;
+  returned = g_value_get_boxed (&result);
+  if (returned == NULL || !G_IS_VALUE (returned))
+    g_set_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
+                 "The transform of %s → %s returned no value "
+                 "(it raised an error or returned nothing)",
+                 link->source_pspec->name,
+                 link->target_pspec->name);
+  else if (!g_value_transform (returned, to_value))
+    g_set_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
+                 "The transform of %s → %s returned a %s, which does not "
+                 "convert to %s",
+                 link->source_pspec->name,
+                 link->target_pspec->name,
+                 G_VALUE_TYPE_NAME (returned),
+                 G_VALUE_TYPE_NAME (to_value));
+  else
+    ok = TRUE;
 
   g_value_unset (&result);
   g_value_unset (&params[1]);
@@ -510,6 +532,24 @@ obs_debug_enabled (void)
   return !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 }
 
+static void
+obs_broker_report_locked (ObsBroker *self,
+                          ObsLink   *link,
+                          GError    *error)
+{
+  ObsPendingError pending = { NULL, error };
+
+  if (link != NULL)
+    pending.link = g_object_ref (link);
+
+  g_array_append_val (self->errors, pending);
+}
+
+static void
+obs_broker_report (ObsBroker *self,
+                   ObsLink   *link,
+                   GError    *error);
+
 /* Carries value along one step. Returns 1 if a target was written or a
  * subscriber called, 0 otherwise.
  */
@@ -525,6 +565,9 @@ obs_broker_propagate (ObsBroker    *self,
   ObsTransform *transform;
   GParamSpec *pspec;
   GValue out = G_VALUE_INIT;
+  GValue inverted = G_VALUE_INIT;
+  const GValue *input = value;
+  GError *error = NULL;
   gboolean ok;
 
   if (!link->active)
@@ -552,26 +595,39 @@ obs_broker_propagate (ObsBroker    *self,
 
   if (link->flags & OBS_LINK_INVERT_BOOLEAN)
     {
-      GValue inverted = G_VALUE_INIT;
-
       g_value_init (&inverted, G_TYPE_BOOLEAN);
       g_value_set_boolean (&inverted, !g_value_get_boolean (value));
-
-      if (transform != NULL)
-        ok = obs_transform_call (transform, link, &inverted, &out);
-      else
-        ok = g_value_transform (&inverted, &out);
-
-      g_value_unset (&inverted);
+      input = &inverted;
     }
-  else if (transform != NULL)
-    {
-      ok = obs_transform_call (transform, link, value, &out);
-    }
+
+  if (transform != NULL)
+    ok = obs_transform_call (transform, link, input, &out, &error);
   else
+    ok = g_value_transform (input, &out);
+
+  /* A binding may hand back a value of another type in place of the one
+   * it was given (Vala assigns the whole GValue): convert it. */
+  if (ok && G_VALUE_TYPE (&out) != G_PARAM_SPEC_VALUE_TYPE (pspec))
     {
-      ok = g_value_transform (value, &out);
+      GValue converted = G_VALUE_INIT;
+
+      g_value_init (&converted, G_PARAM_SPEC_VALUE_TYPE (pspec));
+      ok = g_value_transform (&out, &converted);
+      if (!ok)
+        g_set_error (&error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
+                     "A transform returned a %s, which does not convert to "
+                     "%s for property “%s”",
+                     G_VALUE_TYPE_NAME (&out), g_type_name (G_VALUE_TYPE (&converted)),
+                     pspec->name);
+      g_value_unset (&out);
+      out = converted;
     }
+
+  if (G_IS_VALUE (&inverted))
+    g_value_unset (&inverted);
+
+  if (error != NULL)
+    obs_broker_report (self, link, g_steal_pointer (&error));
 
   if (ok && !forced)
     {
@@ -659,16 +715,13 @@ obs_broker_cycle_error_locked (ObsBroker *self,
 }
 
 static void
-obs_broker_report_locked (ObsBroker *self,
-                          ObsLink   *link,
-                          GError    *error)
+obs_broker_report (ObsBroker *self,
+                   ObsLink   *link,
+                   GError    *error)
 {
-  ObsPendingError pending = { NULL, error };
-
-  if (link != NULL)
-    pending.link = g_object_ref (link);
-
-  g_array_append_val (self->errors, pending);
+  obs_broker_lock (self);
+  obs_broker_report_locked (self, link, error);
+  obs_broker_unlock (self);
 }
 
 /* Collects the steps that carry slot's value, with references, so they
@@ -707,7 +760,6 @@ obs_broker_collect_locked (ObsBroker *self,
             culprit = link;
         }
 
-      g_warning ("%s", error->message);
       obs_broker_report_locked (self, culprit, error);
       slot->cut = TRUE;
 
@@ -964,6 +1016,12 @@ obs_broker_emit_errors (ObsBroker *self)
   for (guint i = 0; i < errors->len; i++)
     {
       ObsPendingError *pending = &g_array_index (errors, ObsPendingError, i);
+
+      /* A cycle is always worth a warning; other errors only when nobody
+       * listens for them. */
+      if (g_error_matches (pending->error, OBS_LINK_ERROR, OBS_LINK_ERROR_CYCLE) ||
+          !g_signal_has_handler_pending (self, signals[LINK_ERROR], 0, TRUE))
+        g_warning ("%s", pending->error->message);
 
       g_signal_emit (self, signals[LINK_ERROR], 0, pending->link, pending->error);
       g_clear_object (&pending->link);
@@ -1936,7 +1994,7 @@ obs_broker_link (ObsBroker     *self,
 }
 
 /**
- * obs_broker_dlink_full: (skip)
+ * obs_broker_dlink_full:
  * @self: a broker
  * @source: the object values come from
  * @source_property: a readable property of @source
@@ -1988,7 +2046,7 @@ obs_broker_dlink_full (ObsBroker         *self,
 }
 
 /**
- * obs_broker_link_full: (skip)
+ * obs_broker_link_full:
  * @self: a broker
  * @source: one object
  * @source_property: a readable and writable property of @source
@@ -2049,7 +2107,7 @@ obs_broker_link_full (ObsBroker         *self,
 }
 
 /**
- * obs_broker_dlink_with_closure: (rename-to dlink_full)
+ * obs_broker_dlink_with_closure:
  * @self: a broker
  * @source: the object values come from
  * @source_property: a readable property of @source
@@ -2095,7 +2153,7 @@ obs_broker_dlink_with_closure (ObsBroker     *self,
 }
 
 /**
- * obs_broker_link_with_closures: (rename-to link_full)
+ * obs_broker_link_with_closures:
  * @self: a broker
  * @source: one object
  * @source_property: a readable and writable property of @source
@@ -2144,7 +2202,7 @@ obs_broker_link_with_closures (ObsBroker     *self,
 }
 
 /**
- * obs_broker_subscribe: (skip)
+ * obs_broker_subscribe:
  * @self: a broker
  * @source: the object to watch
  * @property: a readable property of @source
@@ -2186,7 +2244,7 @@ obs_broker_subscribe (ObsBroker         *self,
 }
 
 /**
- * obs_broker_subscribe_closure: (rename-to subscribe)
+ * obs_broker_subscribe_closure:
  * @self: a broker
  * @source: the object to watch
  * @property: a readable property of @source

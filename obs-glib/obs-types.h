@@ -83,7 +83,7 @@ typedef enum /*< prefix=OBS_LINK_ERROR >*/
  * ObsTransformFunc:
  * @link: the link that is propagating
  * @from_value: the value read from the property the change comes from
- * @to_value: a value initialized to the type of the property being
+ * @to_value: (out caller-allocates): a value initialized to the type of the property being
  *   written; the function fills it in
  * @user_data: the data given when the link was made
  *
