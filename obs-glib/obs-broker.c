@@ -56,6 +56,7 @@ typedef struct
 {
   ObsLink *link;       /* owned reference */
   GObject *target;     /* owned reference; NULL for a subscription */
+  ObsSlot *to;         /* not owned, compared only; NULL for a subscription */
   gboolean forward;
 } ObsStep;
 
@@ -90,6 +91,12 @@ struct _ObsBroker
   ObsSlot      *queue_head;
   ObsSlot      *queue_tail;
 
+  /* slots changed by other threads while a drain runs, waiting for the
+   * next drain so that busy threads cannot keep one drain going; queued
+   * the same way */
+  ObsSlot      *incoming_head;
+  ObsSlot      *incoming_tail;
+
   /* slots waiting in an immediate run; each entry holds a reference */
   GPtrArray    *immediate;
 
@@ -114,6 +121,18 @@ struct _ObsBroker
 
   /* link-error emissions waiting for the end of the drain */
   GArray       *errors;
+
+  /* Orders changes: each change of a source takes the next stamp, and a
+   * write made by a link passes on the stamp of the change it carries.
+   * A queued slot with a newer stamp than the one propagating into it is
+   * not overwritten, so the latest change wins however the queue is
+   * ordered. */
+  guint64       stamp;
+
+  /* the slot being written by the owner thread, and the stamp it gets;
+   * owner thread only */
+  ObsSlot      *writing_slot;
+  guint64       writing_stamp;
 
   int           priority;
   guint         max_rounds;
@@ -208,23 +227,27 @@ obs_broker_ensure_watch_locked (ObsBroker *self,
   return watch;
 }
 
-/* Drops the table's reference on a watch that has no slots left. */
+/* Called when a watch has no slots left. A dead watch drops the table's
+ * reference. A live one only stops listening to "notify": it keeps its
+ * weak reference and its place in the table until the object goes or
+ * the broker is disposed. Removing the weak reference here would race
+ * with a dispose of the object on another thread, which GObject reports
+ * as a missing weak reference; an idle watch costs a few dozen bytes and
+ * is reused if the object is linked again.
+ */
 static void
 obs_broker_retire_watch_locked (ObsBroker *self,
                                 ObsWatch  *watch)
 {
   g_assert (watch->slots == NULL);
 
-  if (!watch->dead)
+  if (watch->dead)
     {
-      GObject *object = watch->object;
-
-      g_hash_table_remove (self->watches, object);
-      g_object_weak_unref (object, obs_broker_weak_notify, watch);
-      obs_watch_detach (watch);
+      obs_watch_unref (watch);
+      return;
     }
 
-  obs_watch_unref (watch);
+  obs_watch_disconnect_notify (watch);
 }
 
 static void
@@ -284,6 +307,13 @@ obs_broker_weak_notify (gpointer  data,
   watch->object = NULL;
   watch->dead = TRUE;
 
+  if (watch->slots == NULL)
+    {
+      obs_watch_unref (watch);
+      obs_broker_unlock (self);
+      return;
+    }
+
   /* Keep the slots alive while their links go; the last of them takes
    * the table's reference on the watch with it. */
   slots = g_ptr_array_new ();
@@ -330,12 +360,42 @@ obs_broker_enqueue_locked (ObsBroker *self,
   slot->queued = TRUE;
   obs_slot_ref (slot);
 
+  if (self->draining && !obs_broker_is_owner (self))
+    {
+      if (self->incoming_tail != NULL)
+        self->incoming_tail->queue_next = slot;
+      else
+        self->incoming_head = slot;
+
+      self->incoming_tail = slot;
+      return;
+    }
+
   if (self->queue_tail != NULL)
     self->queue_tail->queue_next = slot;
   else
     self->queue_head = slot;
 
   self->queue_tail = slot;
+}
+
+/* Moves what other threads queued during the last drain to the end of
+ * the queue.
+ */
+static void
+obs_broker_take_incoming_locked (ObsBroker *self)
+{
+  if (self->incoming_head == NULL)
+    return;
+
+  if (self->queue_tail != NULL)
+    self->queue_tail->queue_next = self->incoming_head;
+  else
+    self->queue_head = self->incoming_head;
+
+  self->queue_tail = self->incoming_tail;
+  self->incoming_head = NULL;
+  self->incoming_tail = NULL;
 }
 
 static ObsSlot *
@@ -403,11 +463,17 @@ obs_broker_on_notify (GObject    *object,
 
   if (!obs_broker_is_owner (self))
     {
+      slot->stamp = ++self->stamp;
       obs_slot_store_pending (slot);
       obs_broker_enqueue_locked (self, slot, FALSE);
       obs_broker_schedule_locked (self);
       goto out;
     }
+
+  if (slot == self->writing_slot)
+    slot->stamp = self->writing_stamp;
+  else
+    slot->stamp = ++self->stamp;
 
   obs_slot_clear_pending (slot);
 
@@ -451,10 +517,13 @@ out:
 static gboolean
 obs_transform_call (ObsTransform  *transform,
                     ObsLink       *link,
+                    gboolean       forward,
                     const GValue  *from_value,
                     GValue        *to_value,
                     GError       **error)
 {
+  GParamSpec *from = forward ? link->source_pspec : link->target_pspec;
+  GParamSpec *to = forward ? link->target_pspec : link->source_pspec;
   GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
   GValue result = G_VALUE_INIT;
   const GValue *returned;
@@ -480,14 +549,12 @@ obs_transform_call (ObsTransform  *transform,
     g_set_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
                  "The transform of %s → %s returned no value "
                  "(it raised an error or returned nothing)",
-                 link->source_pspec->name,
-                 link->target_pspec->name);
+                 from->name, to->name);
   else if (!g_value_transform (returned, to_value))
     g_set_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
                  "The transform of %s → %s returned a %s, which does not "
                  "convert to %s",
-                 link->source_pspec->name,
-                 link->target_pspec->name,
+                 from->name, to->name,
                  G_VALUE_TYPE_NAME (returned),
                  G_VALUE_TYPE_NAME (to_value));
   else
@@ -558,6 +625,7 @@ obs_broker_propagate (ObsBroker    *self,
                       ObsStep      *step,
                       GObject      *source,
                       const GValue *value,
+                      guint64       stamp,
                       gboolean      forced,
                       gboolean      debug)
 {
@@ -601,7 +669,8 @@ obs_broker_propagate (ObsBroker    *self,
     }
 
   if (transform != NULL)
-    ok = obs_transform_call (transform, link, input, &out, &error);
+    ok = obs_transform_call (transform, link, step->forward, input, &out,
+                            &error);
   else
     ok = g_value_transform (input, &out);
 
@@ -654,7 +723,16 @@ obs_broker_propagate (ObsBroker    *self,
                    to, pspec->name, contents);
         }
 
+      ObsSlot *writing_slot = self->writing_slot;
+      guint64 writing_stamp = self->writing_stamp;
+
+      /* The target's notify is this write's echo: it carries the stamp
+       * of the change that caused it, not a new one. */
+      self->writing_slot = step->to;
+      self->writing_stamp = stamp;
       g_object_set_property (step->target, pspec->name, &out);
+      self->writing_slot = writing_slot;
+      self->writing_stamp = writing_stamp;
     }
 
   g_value_unset (&out);
@@ -781,10 +859,16 @@ obs_broker_collect_locked (ObsBroker *self,
 
       step.forward = link->source == slot;
       to = step.forward ? link->target : link->source;
+      step.to = to;
 
       if (to != NULL)
         {
           if (to->watch->dead)
+            continue;
+
+          /* The target changed after this slot did and still waits to
+           * propagate: its value is the newer one. */
+          if (to->queued && to->stamp > slot->stamp)
             continue;
 
           step.target = g_object_ref (to->watch->object);
@@ -809,9 +893,10 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
                                  gboolean   immediate_only,
                                  gboolean   debug)
 {
-  g_autoptr(GObject) source = NULL;
+  GObject *source;
   GValue value = G_VALUE_INIT;
   gboolean forced;
+  guint64 stamp;
   guint count = 0;
 
   forced = slot->forced;
@@ -824,6 +909,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
     }
 
   source = g_object_ref (slot->watch->object);
+  stamp = slot->stamp;
 
   if (slot->pending != NULL)
     {
@@ -844,9 +930,11 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       ObsStep *step = &g_array_index (self->steps, ObsStep, i);
 
       count += obs_broker_propagate (self, step, source, &value,
-                                     forced, debug);
+                                     stamp, forced, debug);
     }
 
+  /* Dropping these may finalize objects, whose weak notify takes the
+   * lock: release them before taking it again. */
   for (guint i = 0; i < self->steps->len; i++)
     {
       ObsStep *step = &g_array_index (self->steps, ObsStep, i);
@@ -856,6 +944,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
     }
 
   g_value_unset (&value);
+  g_object_unref (source);
 
   obs_broker_lock (self);
 
@@ -1053,6 +1142,8 @@ obs_broker_drain (ObsBroker *self)
   self->serial++;
   self->owner = g_thread_self ();
 
+  obs_broker_take_incoming_locked (self);
+
   while ((slot = obs_broker_pop_locked (self)) != NULL)
     {
       count += obs_broker_dispatch_slot_locked (self, slot, FALSE, debug);
@@ -1060,6 +1151,9 @@ obs_broker_drain (ObsBroker *self)
     }
 
   self->draining = FALSE;
+
+  if (self->incoming_head != NULL)
+    obs_broker_schedule_locked (self);
 
   obs_broker_unlock (self);
 
@@ -1169,6 +1263,8 @@ obs_broker_dispose (GObject *object)
 {
   ObsBroker *self = OBS_BROKER (object);
   g_autoptr(GPtrArray) released = g_ptr_array_new ();
+  GHashTableIter iter;
+  ObsWatch *watch;
   ObsSlot *slot;
 
   obs_broker_lock (self);
@@ -1181,6 +1277,7 @@ obs_broker_dispose (GObject *object)
       g_clear_pointer (&self->source, g_source_unref);
     }
 
+  obs_broker_take_incoming_locked (self);
   while ((slot = obs_broker_pop_locked (self)) != NULL)
     obs_broker_unref_slot_locked (self, slot);
 
@@ -1215,8 +1312,18 @@ obs_broker_dispose (GObject *object)
     }
   g_ptr_array_set_size (self->pending_links, 0);
 
-  /* Every watch went with its last slot. */
-  g_assert (g_hash_table_size (self->watches) == 0);
+  /* Every watch is idle now: let go of the objects. */
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &watch))
+    {
+      g_assert (watch->slots == NULL);
+
+      g_object_weak_unref (watch->object, obs_broker_weak_notify, watch);
+      watch->object = NULL;
+      watch->dead = TRUE;
+      obs_watch_unref (watch);
+      g_hash_table_iter_remove (&iter);
+    }
 
   self->n_links = 0;
   self->cursor = NULL;
@@ -1776,10 +1883,16 @@ obs_broker_sync_link (ObsBroker *self,
 {
   GValue value = G_VALUE_INIT;
   g_autoptr(GObject) source = obs_link_dup_source (link);
-  ObsStep step = { link, NULL, TRUE };
+  ObsStep step = { link, NULL, NULL, TRUE };
+  guint64 stamp;
 
   if (source == NULL)
     return;
+
+  obs_broker_lock (self);
+  step.to = link->target;
+  stamp = ++self->stamp;
+  obs_broker_unlock (self);
 
   step.target = obs_link_dup_target (link);
   if (step.target == NULL && !link->subscription)
@@ -1788,7 +1901,7 @@ obs_broker_sync_link (ObsBroker *self,
   g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (link->source_pspec));
   g_object_get_property (source, link->source_pspec->name, &value);
 
-  obs_broker_propagate (self, &step, source, &value, FALSE,
+  obs_broker_propagate (self, &step, source, &value, stamp, FALSE,
                         obs_debug_enabled ());
 
   g_value_unset (&value);
@@ -1885,7 +1998,10 @@ obs_broker_make_link (ObsBroker     *self,
     {
       g_ptr_array_add (self->pending_links, link);
       if (flags & OBS_LINK_SYNC_CREATE)
-        obs_broker_enqueue_locked (self, source_slot, TRUE);
+        {
+          source_slot->stamp = ++self->stamp;
+          obs_broker_enqueue_locked (self, source_slot, TRUE);
+        }
       obs_broker_schedule_locked (self);
     }
 
@@ -1920,7 +2036,7 @@ failed:
  * @error: return location for an error in the %OBS_LINK_ERROR domain
  *
  * Links @source_property to @target_property one way: every change of the
- * source reaches the target, converted with [func@GObject.Value.transform]
+ * source reaches the target, converted with [method@GObject.Value.transform]
  * when the two types differ. Changes of the target do not flow back.
  *
  * The link is checked now: both properties must exist, the source must be
@@ -2363,6 +2479,7 @@ obs_broker_trigger (ObsBroker  *self,
           else
             obs_slot_clear_pending (slot);
 
+          slot->stamp = ++self->stamp;
           obs_broker_enqueue_locked (self, slot, TRUE);
         }
 

@@ -69,6 +69,9 @@ struct _ObsSlot
   guint       n_deferred;
   guint       n_immediate;
 
+  /* the order of its latest change, see ObsBroker.stamp */
+  guint64     stamp;
+
   /* dispatches of this slot in drain number serial */
   guint       rounds;
   guint       serial;
@@ -135,7 +138,7 @@ ObsWatch *obs_watch_new             (ObsBroker   *broker,
 void      obs_watch_unref           (ObsWatch    *watch);
 void      obs_watch_connect_notify  (ObsWatch    *watch,
                                      GCallback    callback);
-void      obs_watch_detach          (ObsWatch    *watch);
+void      obs_watch_disconnect_notify (ObsWatch  *watch);
 void      obs_slot_ref              (ObsSlot     *slot);
 gboolean  obs_slot_unref            (ObsSlot     *slot);
 void      obs_slot_add_link         (ObsSlot     *slot,

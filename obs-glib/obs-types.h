@@ -112,6 +112,15 @@ typedef void (*ObsSubscribeFunc) (ObsLink      *link,
                                   const GValue *value,
                                   gpointer      user_data);
 
+/**
+ * obs_link_error_quark:
+ *
+ * Gets the quark of the %OBS_LINK_ERROR domain.
+ *
+ * Returns: the error domain
+ *
+ * Since: 1.0
+ */
 OBS_AVAILABLE_IN_1_0
 GQuark obs_link_error_quark (void);
 

@@ -65,18 +65,21 @@ obs_watch_connect_notify (ObsWatch  *watch,
                                             0);
 }
 
-/* Stops watching a live object: the caller drops the table's reference
- * afterwards. The closure's reference goes when GSignal lets go of the
- * handler, which may be later if a notify is running on another thread.
+/* Stops listening to the object's "notify". The closure's reference on
+ * the watch goes when GSignal lets go of the handler, which may be later
+ * if a notify is running on another thread. Matching by data does not
+ * complain when a dispose on another thread removed the handler first.
  */
 void
-obs_watch_detach (ObsWatch *watch)
+obs_watch_disconnect_notify (ObsWatch *watch)
 {
-  if (watch->notify_id != 0)
-    g_clear_signal_handler (&watch->notify_id, watch->object);
+  if (watch->notify_id == 0 || watch->dead)
+    return;
 
-  watch->object = NULL;
-  watch->dead = TRUE;
+  g_signal_handlers_disconnect_matched (watch->object,
+                                        G_SIGNAL_MATCH_DATA,
+                                        0, 0, NULL, NULL, watch);
+  watch->notify_id = 0;
 }
 
 ObsSlot *

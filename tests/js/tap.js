@@ -10,6 +10,13 @@ export function test(name, func) {
     tests.push({name, func});
 }
 
+// A test that fails because of a known bug in the library: it reports
+// "not ok ... # TODO" (an expected failure) while it fails, and turns into
+// an unexpected pass, which fails the run, once the bug is fixed.
+export function knownBug(name, reason, func) {
+    tests.push({name, func, reason});
+}
+
 export function assertEqual(actual, expected, what = 'value') {
     if (actual !== expected)
         throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
@@ -34,13 +41,17 @@ export function assertThrows(func, check, what = 'call') {
 export async function run() {
     let failed = 0;
     print(`1..${tests.length}`);
-    for (const [index, {name, func}] of tests.entries()) {
+    for (const [index, {name, func, reason}] of tests.entries()) {
+        const todo = reason ? ` # TODO ${reason}` : '';
         try {
             await func();
-            print(`ok ${index + 1} - ${name}`);
+            print(`ok ${index + 1} - ${name}${todo}`);
+            if (reason)
+                failed++;
         } catch (error) {
-            failed++;
-            print(`not ok ${index + 1} - ${name}`);
+            if (!reason)
+                failed++;
+            print(`not ok ${index + 1} - ${name}${todo}`);
             for (const line of `${error}\n${error.stack ?? ''}`.split('\n'))
                 print(`# ${line}`);
         }

@@ -4,7 +4,7 @@
 """Adds the tuple style to Obs.Broker on top of the plain GI methods:
 
     broker.link((first, "a"), (second, "a"))
-    broker.dlink((first, "a"), (third, "text"), lambda link, v: f"a is {v}")
+    broker.dlink((first, "a"), (third, "text"), lambda v: f"a is {v}")
     broker.dlink((first, "a"), None, print)      # a subscription
     broker.trigger((first, "a"))
     with broker.held():
