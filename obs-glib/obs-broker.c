@@ -5,6 +5,7 @@
 
 #include "obs-private.h"
 
+
 /**
  * ObsBroker:
  *
@@ -133,6 +134,13 @@ struct _ObsBroker
    * owner thread only */
   ObsSlot      *writing_slot;
   guint64       writing_stamp;
+  gboolean      echo_seen;
+
+  /* a slot written from inside its own notify emission, whose echo
+   * GObject delivers after the emission; compared only, never
+   * dereferenced; owner thread only */
+  ObsSlot      *deferred_echo;
+  guint64       deferred_stamp;
 
   int           priority;
   guint         max_rounds;
@@ -173,18 +181,24 @@ static void obs_broker_on_notify      (GObject    *object,
                                        GParamSpec *pspec,
                                        ObsWatch   *watch);
 static void obs_broker_run_immediate  (ObsBroker  *self,
-                                       ObsSlot    *slot);
+                                       ObsSlot    *slot,
+                                       gboolean    continued);
 static guint obs_broker_drain         (ObsBroker  *self);
 
+/* ThreadSanitizer does not see GMutex, which GLib builds on futexes:
+ * tell it about the lock in TSan builds, or every field it guards looks
+ * like a race. */
 void
 obs_broker_lock (ObsBroker *self)
 {
   g_mutex_lock (&self->lock);
+  OBS_TSAN_ACQUIRE (&self->lock);
 }
 
 void
 obs_broker_unlock (ObsBroker *self)
 {
+  OBS_TSAN_RELEASE (&self->lock);
   g_mutex_unlock (&self->lock);
 }
 
@@ -270,7 +284,7 @@ obs_broker_deactivate_locked (ObsBroker *self,
   ObsSlot *source = link->source;
   ObsSlot *target = link->target;
 
-  g_assert (link->active);
+  g_assert (g_atomic_int_get (&link->active));
 
   obs_slot_remove_link (source, link);
   if (target != NULL)
@@ -278,7 +292,7 @@ obs_broker_deactivate_locked (ObsBroker *self,
 
   link->source = NULL;
   link->target = NULL;
-  link->active = FALSE;
+  g_atomic_int_set (&link->active, FALSE);
 
   obs_broker_unref_slot_locked (self, source);
   if (target != NULL)
@@ -297,6 +311,8 @@ obs_broker_weak_notify (gpointer  data,
   ObsBroker *self = watch->broker;
   g_autoptr(GPtrArray) slots = NULL;
   ObsSlot *slot;
+
+  OBS_TSAN_ACQUIRE (where_the_object_was);
 
   obs_broker_lock (self);
 
@@ -450,6 +466,7 @@ obs_broker_on_notify (GObject    *object,
                       ObsWatch   *watch)
 {
   ObsBroker *self = watch->broker;
+  gboolean continued;
   ObsSlot *slot;
 
   obs_broker_lock (self);
@@ -470,10 +487,24 @@ obs_broker_on_notify (GObject    *object,
       goto out;
     }
 
+  continued = FALSE;
   if (slot == self->writing_slot)
-    slot->stamp = self->writing_stamp;
+    {
+      slot->stamp = self->writing_stamp;
+      self->echo_seen = TRUE;
+    }
+  else if (slot == self->deferred_echo && !self->draining)
+    {
+      slot->stamp = self->deferred_stamp;
+      continued = TRUE;
+    }
   else
-    slot->stamp = ++self->stamp;
+    {
+      slot->stamp = ++self->stamp;
+    }
+
+  if (!self->draining)
+    self->deferred_echo = NULL;
 
   obs_slot_clear_pending (slot);
 
@@ -482,7 +513,7 @@ obs_broker_on_notify (GObject    *object,
       if (!self->draining)
         {
           /* releases the lock */
-          obs_broker_run_immediate (self, slot);
+          obs_broker_run_immediate (self, slot, continued);
           return;
         }
 
@@ -638,7 +669,7 @@ obs_broker_propagate (ObsBroker    *self,
   GError *error = NULL;
   gboolean ok;
 
-  if (!link->active)
+  if (!g_atomic_int_get (&link->active))
     return 0;
 
   transform = step->forward ? link->to : link->from;
@@ -709,7 +740,7 @@ obs_broker_propagate (ObsBroker    *self,
       g_value_unset (&current);
     }
 
-  if (ok && link->active)
+  if (ok && g_atomic_int_get (&link->active))
     {
       if (debug)
         {
@@ -730,7 +761,19 @@ obs_broker_propagate (ObsBroker    *self,
        * of the change that caused it, not a new one. */
       self->writing_slot = step->to;
       self->writing_stamp = stamp;
+      self->echo_seen = FALSE;
       g_object_set_property (step->target, pspec->name, &out);
+
+      /* "notify" does not recurse: written from inside the target's own
+       * notify emission, GObject delivers the echo only after this drain
+       * returns. Remember it, so that echo continues the same run (and
+       * its count of rounds) instead of starting a new one. */
+      if (!self->echo_seen && step->to != NULL)
+        {
+          self->deferred_echo = step->to;
+          self->deferred_stamp = stamp;
+        }
+
       self->writing_slot = writing_slot;
       self->writing_stamp = writing_stamp;
     }
@@ -934,16 +977,22 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
     }
 
   /* Dropping these may finalize objects, whose weak notify takes the
-   * lock: release them before taking it again. */
+   * lock: release them before taking it again. GObject's reference
+   * count is invisible to ThreadSanitizer (GLib is not instrumented), so
+   * hand the objects over to whichever thread finalizes them, which
+   * acquires them in the weak notify. */
   for (guint i = 0; i < self->steps->len; i++)
     {
       ObsStep *step = &g_array_index (self->steps, ObsStep, i);
 
+      if (step->target != NULL)
+        OBS_TSAN_RELEASE (step->target);
       g_clear_object (&step->target);
       g_clear_object (&step->link);
     }
 
   g_value_unset (&value);
+  OBS_TSAN_RELEASE (source);
   g_object_unref (source);
 
   obs_broker_lock (self);
@@ -1013,7 +1062,7 @@ obs_broker_release_link (ObsBroker *self,
   ObsTransform *to;
   ObsTransform *from;
 
-  g_assert (!link->active);
+  g_assert (!g_atomic_int_get (&link->active));
 
   if (link->listed)
     {
@@ -1042,6 +1091,8 @@ obs_broker_release_link (ObsBroker *self,
   obs_transform_free (to);
   obs_transform_free (from);
 
+  /* The caller may hold the last reference on another thread. */
+  OBS_TSAN_RELEASE (link);
   g_object_unref (link);
 }
 
@@ -1073,7 +1124,7 @@ obs_broker_reap (ObsBroker *self)
     {
       ObsLink *link = g_ptr_array_index (pending, i);
 
-      if (link->active)
+      if (g_atomic_int_get (&link->active))
         obs_broker_list_append (self, link);
     }
 
@@ -1141,6 +1192,7 @@ obs_broker_drain (ObsBroker *self)
   self->draining = TRUE;
   self->serial++;
   self->owner = g_thread_self ();
+  self->deferred_echo = NULL;
 
   obs_broker_take_incoming_locked (self);
 
@@ -1170,7 +1222,8 @@ obs_broker_drain (ObsBroker *self)
  */
 static void
 obs_broker_run_immediate (ObsBroker *self,
-                          ObsSlot   *slot)
+                          ObsSlot   *slot,
+                          gboolean   continued)
 {
   gboolean debug = obs_debug_enabled ();
 
@@ -1178,7 +1231,8 @@ obs_broker_run_immediate (ObsBroker *self,
 
   self->draining = TRUE;
   self->immediate_run = TRUE;
-  self->serial++;
+  if (!continued)
+    self->serial++;
 
   if (slot->n_deferred > 0)
     {
@@ -1295,7 +1349,7 @@ obs_broker_dispose (GObject *object)
       ObsLink *link = self->first_link;
 
       obs_broker_list_remove (self, link);
-      if (link->active)
+      if (g_atomic_int_get (&link->active))
         obs_broker_deactivate_locked (self, link);
       g_ptr_array_add (released, link);
     }
@@ -1304,7 +1358,7 @@ obs_broker_dispose (GObject *object)
     {
       ObsLink *link = g_ptr_array_index (self->pending_links, i);
 
-      if (link->active)
+      if (g_atomic_int_get (&link->active))
         {
           obs_broker_deactivate_locked (self, link);
           g_ptr_array_add (released, link);
@@ -2402,7 +2456,7 @@ obs_broker_unlink_link (ObsBroker *self,
 
   obs_broker_lock (self);
 
-  if (!link->active)
+  if (!g_atomic_int_get (&link->active))
     {
       obs_broker_unlock (self);
       return;
@@ -2722,7 +2776,7 @@ obs_broker_to_dot (ObsBroker *self)
     {
       GObject *source;
 
-      if (!link->active || link->source->watch->dead)
+      if (!g_atomic_int_get (&link->active) || link->source->watch->dead)
         continue;
 
       source = link->source->watch->object;

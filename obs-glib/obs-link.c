@@ -62,7 +62,9 @@ obs_link_finalize (GObject *object)
 {
   ObsLink *self = OBS_LINK (object);
 
-  g_assert (!self->active);
+  OBS_TSAN_ACQUIRE (self);
+
+  g_assert (!g_atomic_int_get (&self->active));
   g_assert (self->source == NULL);
   g_assert (self->target == NULL);
   g_assert (self->to == NULL);
@@ -238,7 +240,7 @@ obs_link_new_internal (ObsBroker    *broker,
   self->flags = flags;
   self->two_way = !!two_way;
   self->subscription = target == NULL;
-  self->active = TRUE;
+  g_atomic_int_set (&self->active, TRUE);
 
   return self;
 }
@@ -400,7 +402,7 @@ obs_link_is_active (ObsLink *self)
 {
   g_return_val_if_fail (OBS_IS_LINK (self), FALSE);
 
-  return self->active;
+  return g_atomic_int_get (&self->active);
 }
 
 /**

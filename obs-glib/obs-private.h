@@ -10,6 +10,18 @@
 
 #include "obs-glib.h"
 
+/* GLib is not built with ThreadSanitizer, so TSan does not see its
+ * mutexes or GObject's atomic reference counts. In TSan builds these mark
+ * the hand-overs obs-glib relies on; elsewhere they are nothing. */
+#if defined (__SANITIZE_THREAD__)
+# include <sanitizer/tsan_interface.h>
+# define OBS_TSAN_ACQUIRE(addr) __tsan_acquire (addr)
+# define OBS_TSAN_RELEASE(addr) __tsan_release (addr)
+#else
+# define OBS_TSAN_ACQUIRE(addr) G_STMT_START { } G_STMT_END
+# define OBS_TSAN_RELEASE(addr) G_STMT_START { } G_STMT_END
+#endif
+
 G_BEGIN_DECLS
 
 typedef struct _ObsWatch     ObsWatch;
@@ -122,7 +134,11 @@ struct _ObsLink
   ObsTransform *from;
 
   ObsLinkFlags  flags;
-  guint         active : 1;
+
+  /* atomic: written under the broker's lock, read without it while a
+   * drain runs */
+  gint          active;
+
   guint         two_way : 1;
   guint         subscription : 1;
   guint         listed : 1;
