@@ -624,10 +624,24 @@ obs_subscription_call (ObsTransform *transform,
   g_value_unset (&params[0]);
 }
 
+/* Whether g_debug() of the "Obs" domain would print. The environment is
+ * read once; g_log_set_debug_enabled() is honoured at any time.
+ */
 static gboolean
 obs_debug_enabled (void)
 {
-  return !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+  static gsize from_env;
+
+  if (g_once_init_enter (&from_env))
+    {
+      gboolean enabled;
+
+      enabled = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG,
+                                                  G_LOG_DOMAIN);
+      g_once_init_leave (&from_env, enabled ? 2 : 1);
+    }
+
+  return from_env == 2 || g_log_get_debug_enabled ();
 }
 
 static void
@@ -700,10 +714,19 @@ obs_broker_propagate (ObsBroker    *self,
     }
 
   if (transform != NULL)
-    ok = obs_transform_call (transform, link, step->forward, input, &out,
-                            &error);
+    {
+      ok = obs_transform_call (transform, link, step->forward, input, &out,
+                               &error);
+    }
+  else if (G_VALUE_TYPE (input) == G_VALUE_TYPE (&out))
+    {
+      g_value_copy (input, &out);
+      ok = TRUE;
+    }
   else
-    ok = g_value_transform (input, &out);
+    {
+      ok = g_value_transform (input, &out);
+    }
 
   /* A binding may hand back a value of another type in place of the one
    * it was given (Vala assigns the whole GValue): convert it. */
@@ -1002,6 +1025,18 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
 
 /* The list model ------------------------------------------------------- */
 
+/* Whether anyone listens to the list model's "items-changed". */
+static gboolean
+obs_broker_model_watched (ObsBroker *self)
+{
+  static guint items_changed;
+
+  if (items_changed == 0)
+    items_changed = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
+
+  return g_signal_has_handler_pending (self, items_changed, 0, FALSE);
+}
+
 static guint
 obs_broker_position_of (ObsBroker *self,
                         ObsLink   *link)
@@ -1066,16 +1101,12 @@ obs_broker_release_link (ObsBroker *self,
 
   if (link->listed)
     {
-      static guint items_changed;
       gboolean watched;
       guint position;
 
-      if (items_changed == 0)
-        items_changed = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
-
       /* Finding the position walks the list: only pay for it when
        * someone listens. */
-      watched = g_signal_has_handler_pending (self, items_changed, 0, FALSE);
+      watched = obs_broker_model_watched (self);
       position = watched ? obs_broker_position_of (self, link) : 0;
 
       obs_broker_list_remove (self, link);
@@ -2063,8 +2094,9 @@ obs_broker_make_link (ObsBroker     *self,
 
   if (owner)
     {
-      g_list_model_items_changed (G_LIST_MODEL (self),
-                                  self->n_links - 1, 0, 1);
+      if (obs_broker_model_watched (self))
+        g_list_model_items_changed (G_LIST_MODEL (self),
+                                    self->n_links - 1, 0, 1);
 
       if (flags & OBS_LINK_SYNC_CREATE)
         obs_broker_sync_link (self, link);
