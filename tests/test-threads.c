@@ -29,7 +29,10 @@ worker_set_many (gpointer data)
       test_thing_set_a (worker->source, worker->last);
     }
 
+  /* The owner may be asleep in its main loop with nothing queued: wake
+   * it so it sees that this worker is done. */
   g_atomic_int_dec_and_test (worker->running);
+  g_main_context_wakeup (NULL);
 
   return NULL;
 }
