@@ -432,6 +432,29 @@ obs_broker_pop_locked (ObsBroker *self)
   return slot;
 }
 
+/* Reads a linked property. When the name found the property itself (no
+ * override or interface redirect), the class's get_property is called
+ * directly: g_object_get_property() would look the name up again, under
+ * a global lock, on every propagation.
+ */
+static void
+obs_slot_read (ObsSlot *slot,
+               GObject *object,
+               GValue  *value)
+{
+  GParamSpec *pspec = slot->pspec;
+
+  if (slot->direct_read)
+    {
+      GObjectClass *klass = g_type_class_peek (pspec->owner_type);
+
+      klass->get_property (object, pspec->param_id, value, pspec);
+      return;
+    }
+
+  g_object_get_property (object, pspec->name, value);
+}
+
 static void
 obs_slot_clear_pending (ObsSlot *slot)
 {
@@ -455,9 +478,7 @@ obs_slot_store_pending (ObsSlot *slot)
     g_value_unset (slot->pending);
 
   g_value_init (slot->pending, G_PARAM_SPEC_VALUE_TYPE (slot->pspec));
-  g_object_get_property (slot->watch->object,
-                         slot->pspec->name,
-                         slot->pending);
+  obs_slot_read (slot, slot->watch->object, slot->pending);
 }
 
 static void
@@ -757,7 +778,7 @@ obs_broker_propagate (ObsBroker    *self,
       GValue current = G_VALUE_INIT;
 
       g_value_init (&current, G_PARAM_SPEC_VALUE_TYPE (pspec));
-      g_object_get_property (step->target, pspec->name, &current);
+      obs_slot_read (step->to, step->target, &current);
       if (g_param_values_cmp (pspec, &out, &current) == 0)
         ok = FALSE;
       g_value_unset (&current);
@@ -988,7 +1009,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
   if (!G_IS_VALUE (&value))
     {
       g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (slot->pspec));
-      g_object_get_property (source, slot->pspec->name, &value);
+      obs_slot_read (slot, source, &value);
     }
 
   for (guint i = 0; i < self->steps->len; i++)
@@ -1257,6 +1278,8 @@ obs_broker_run_immediate (ObsBroker *self,
                           gboolean   continued)
 {
   gboolean debug = obs_debug_enabled ();
+  gboolean reap;
+  gboolean errors;
 
   g_object_ref (self);
 
@@ -1288,10 +1311,15 @@ obs_broker_run_immediate (ObsBroker *self,
   self->immediate_run = FALSE;
   self->draining = FALSE;
 
+  reap = self->pending_links->len > 0 || self->dead_links->len > 0;
+  errors = self->errors->len > 0;
+
   obs_broker_unlock (self);
 
-  obs_broker_reap (self);
-  obs_broker_emit_errors (self);
+  if (reap)
+    obs_broker_reap (self);
+  if (errors)
+    obs_broker_emit_errors (self);
 
   g_object_unref (self);
 }
@@ -1830,6 +1858,7 @@ obs_broker_set_max_rounds (ObsBroker *self,
 static GParamSpec *
 obs_find_property (GObject     *object,
                    const char  *name,
+                   gboolean    *direct,
                    GError     **error)
 {
   GParamSpec *pspec;
@@ -1845,6 +1874,11 @@ obs_find_property (GObject     *object,
     }
 
   redirect = g_param_spec_get_redirect_target (pspec);
+
+  if (direct != NULL)
+    *direct = redirect == NULL &&
+              G_TYPE_IS_OBJECT (pspec->owner_type) &&
+              G_OBJECT_CLASS (g_type_class_peek (pspec->owner_type))->get_property != NULL;
 
   return redirect != NULL ? redirect : pspec;
 }
@@ -1969,6 +2003,7 @@ obs_broker_sync_link (ObsBroker *self,
   GValue value = G_VALUE_INIT;
   g_autoptr(GObject) source = obs_link_dup_source (link);
   ObsStep step = { link, NULL, NULL, TRUE };
+  ObsSlot *slot;
   guint64 stamp;
 
   if (source == NULL)
@@ -1984,7 +2019,15 @@ obs_broker_sync_link (ObsBroker *self,
     return;
 
   g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (link->source_pspec));
-  g_object_get_property (source, link->source_pspec->name, &value);
+  obs_broker_lock (self);
+  slot = link->source;
+  obs_broker_unlock (self);
+  if (slot == NULL)
+    {
+      g_clear_object (&step.target);
+      return;
+    }
+  obs_slot_read (slot, source, &value);
 
   obs_broker_propagate (self, &step, source, &value, stamp, FALSE,
                         obs_debug_enabled ());
@@ -2007,13 +2050,16 @@ obs_broker_make_link (ObsBroker     *self,
 {
   GParamSpec *source_pspec;
   GParamSpec *target_pspec = NULL;
+  gboolean source_direct = FALSE;
+  gboolean target_direct = FALSE;
   ObsWatch *source_watch;
   ObsSlot *source_slot;
   ObsSlot *target_slot = NULL;
   ObsLink *link;
   gboolean owner;
 
-  source_pspec = obs_find_property (source, source_property, error);
+  source_pspec = obs_find_property (source, source_property,
+                                    &source_direct, error);
   if (source_pspec == NULL ||
       !obs_check_readable (source, source_pspec, error) ||
       (two_way && !obs_check_writable (source, source_pspec, error)))
@@ -2021,7 +2067,8 @@ obs_broker_make_link (ObsBroker     *self,
 
   if (target != NULL)
     {
-      target_pspec = obs_find_property (target, target_property, error);
+      target_pspec = obs_find_property (target, target_property,
+                                        &target_direct, error);
       if (target_pspec == NULL ||
           !obs_check_writable (target, target_pspec, error) ||
           (two_way && !obs_check_readable (target, target_pspec, error)))
@@ -2053,6 +2100,7 @@ obs_broker_make_link (ObsBroker     *self,
 
   source_watch = obs_broker_ensure_watch_locked (self, source);
   source_slot = obs_watch_ensure_slot (source_watch, source_pspec);
+  source_slot->direct_read = source_direct;
   obs_watch_connect_notify (source_watch, G_CALLBACK (obs_broker_on_notify));
 
   if (target != NULL)
@@ -2060,6 +2108,7 @@ obs_broker_make_link (ObsBroker     *self,
       ObsWatch *target_watch = obs_broker_ensure_watch_locked (self, target);
 
       target_slot = obs_watch_ensure_slot (target_watch, target_pspec);
+      target_slot->direct_read = target_direct;
       if (two_way)
         obs_watch_connect_notify (target_watch,
                                   G_CALLBACK (obs_broker_on_notify));
@@ -2539,7 +2588,7 @@ obs_broker_trigger (ObsBroker  *self,
     {
       g_autoptr(GError) error = NULL;
 
-      pspec = obs_find_property (source, property, &error);
+      pspec = obs_find_property (source, property, NULL, &error);
       if (pspec == NULL)
         {
           g_critical ("%s: %s", G_STRFUNC, error->message);

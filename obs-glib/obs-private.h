@@ -91,6 +91,10 @@ struct _ObsSlot
   guint       queued : 1;
   guint       forced : 1;
   guint       cut : 1;
+
+  /* the property was found under its own name: read it through its
+   * class's get_property without a lookup */
+  guint       direct_read : 1;
 };
 
 struct _ObsTransform
