@@ -125,7 +125,7 @@ struct _ObsBroker
 
   /* Orders changes: each change of a source takes the next stamp, and a
    * write made by a link passes on the stamp of the change it carries.
-   * A queued slot with a newer stamp than the one propagating into it is
+   * A slot with a newer stamp than the one propagating into it is
    * not overwritten, so the latest change wins however the queue is
    * ordered. */
   guint64       stamp;
@@ -496,12 +496,14 @@ obs_broker_on_notify (GObject    *object,
     goto out;
 
   slot = obs_watch_lookup_slot (watch, pspec);
-  if (slot == NULL || slot->n_deferred + slot->n_immediate == 0)
+  if (slot == NULL)
     goto out;
 
   if (!obs_broker_is_owner (self))
     {
       slot->stamp = ++self->stamp;
+      if (slot->n_deferred + slot->n_immediate == 0)
+        goto out;
       obs_slot_store_pending (slot);
       obs_broker_enqueue_locked (self, slot, FALSE);
       obs_broker_schedule_locked (self);
@@ -526,6 +528,10 @@ obs_broker_on_notify (GObject    *object,
 
   if (!self->draining)
     self->deferred_echo = NULL;
+
+  /* A pure target only needed its stamp. */
+  if (slot->n_deferred + slot->n_immediate == 0)
+    goto out;
 
   obs_slot_clear_pending (slot);
 
@@ -895,7 +901,8 @@ obs_broker_report (ObsBroker *self,
 static gboolean
 obs_broker_collect_locked (ObsBroker *self,
                            ObsSlot   *slot,
-                           gboolean   immediate_only)
+                           gboolean   immediate_only,
+                           gboolean   forced)
 {
   g_array_set_size (self->steps, 0);
 
@@ -953,9 +960,10 @@ obs_broker_collect_locked (ObsBroker *self,
           if (to->watch->dead)
             continue;
 
-          /* The target changed after this slot did and still waits to
-           * propagate: its value is the newer one. */
-          if (to->queued && to->stamp > slot->stamp)
+          /* The target changed after this slot did: its value is the
+           * newer one, as it would be had every link run at once. A
+           * trigger pushes regardless. */
+          if (!forced && to->stamp > slot->stamp)
             continue;
 
           step.target = g_object_ref (to->watch->object);
@@ -989,7 +997,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
   forced = slot->forced;
   slot->forced = FALSE;
 
-  if (!obs_broker_collect_locked (self, slot, immediate_only))
+  if (!obs_broker_collect_locked (self, slot, immediate_only, forced))
     {
       obs_slot_clear_pending (slot);
       return 0;
@@ -2009,6 +2017,7 @@ obs_broker_sync_link (ObsBroker *self,
   if (source == NULL)
     return;
 
+  /* The copy is a change of the target made now. */
   obs_broker_lock (self);
   step.to = link->target;
   stamp = ++self->stamp;
@@ -2057,6 +2066,8 @@ obs_broker_make_link (ObsBroker     *self,
   ObsSlot *target_slot = NULL;
   ObsLink *link;
   gboolean owner;
+  gboolean sync_now = FALSE;
+  gboolean settle = FALSE;
 
   source_pspec = obs_find_property (source, source_property,
                                     &source_direct, error);
@@ -2127,15 +2138,21 @@ obs_broker_make_link (ObsBroker     *self,
   if (owner)
     {
       obs_broker_list_append (self, link);
+
+      /* Held, the copy waits with everything else. */
+      sync_now = (flags & OBS_LINK_SYNC_CREATE) && self->hold_count == 0;
+      if ((flags & OBS_LINK_SYNC_CREATE) && !sync_now)
+        obs_broker_enqueue_locked (self, source_slot, TRUE);
+
+      /* Changes still on their way into the source would make the copy
+       * stale: let them land first. */
+      settle = sync_now && self->queue_head != NULL;
     }
   else
     {
       g_ptr_array_add (self->pending_links, link);
       if (flags & OBS_LINK_SYNC_CREATE)
-        {
-          source_slot->stamp = ++self->stamp;
-          obs_broker_enqueue_locked (self, source_slot, TRUE);
-        }
+        obs_broker_enqueue_locked (self, source_slot, TRUE);
       obs_broker_schedule_locked (self);
     }
 
@@ -2147,7 +2164,10 @@ obs_broker_make_link (ObsBroker     *self,
         g_list_model_items_changed (G_LIST_MODEL (self),
                                     self->n_links - 1, 0, 1);
 
-      if (flags & OBS_LINK_SYNC_CREATE)
+      if (settle)
+        obs_broker_drain (self);
+
+      if (sync_now)
         obs_broker_sync_link (self, link);
     }
 
@@ -2614,7 +2634,8 @@ obs_broker_trigger (ObsBroker  *self,
           else
             obs_slot_clear_pending (slot);
 
-          slot->stamp = ++self->stamp;
+          /* A trigger changes nothing: the slot keeps the age of its
+           * value, so changes still on their way into it win. */
           obs_broker_enqueue_locked (self, slot, TRUE);
         }
 

@@ -335,7 +335,8 @@ obs_link_dup_target (ObsLink *self)
  *
  * Gets the name of the source's property.
  *
- * Returns: the property name
+ * Returns: (nullable): the property name, or %NULL for a link that was
+ *   not made by a broker
  *
  * Since: 1.0
  */
@@ -343,6 +344,11 @@ const char *
 obs_link_get_source_property (ObsLink *self)
 {
   g_return_val_if_fail (OBS_IS_LINK (self), NULL);
+
+  /* g_object_new (OBS_TYPE_LINK, NULL), as a binding may do, makes a
+   * link that no broker filled in. */
+  if (self->source_pspec == NULL)
+    return NULL;
 
   return self->source_pspec->name;
 }
