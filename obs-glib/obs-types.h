@@ -22,7 +22,8 @@ typedef struct _ObsLink   ObsLink;
  * ObsLinkFlags:
  * @OBS_LINK_DEFAULT: propagate from the broker's main context, coalesced
  * @OBS_LINK_SYNC_CREATE: copy the source value to the target when the
- *   link is made
+ *   link is made, after draining changes still queued; while the broker
+ *   is held, the copy waits in the queue
  * @OBS_LINK_IMMEDIATE: propagate inside the source's `notify` emission
  *   instead of waiting for the main loop (only when the notify is emitted
  *   on the broker's thread; from another thread the change is queued)
