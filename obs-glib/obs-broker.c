@@ -960,10 +960,13 @@ obs_broker_collect_locked (ObsBroker *self,
           if (to->watch->dead)
             continue;
 
-          /* The target changed after this slot did: its value is the
-           * newer one, as it would be had every link run at once. A
-           * trigger pushes regardless. */
-          if (!forced && to->stamp > slot->stamp)
+          /* The target, itself a source of links, changed after this
+           * slot did: its value is the newer one, as it would be had
+           * every link run at once. A property that is only a target is
+           * owned by the links into it, and a trigger pushes
+           * regardless. */
+          if (!forced && to->n_deferred + to->n_immediate > 0 &&
+              to->stamp > slot->stamp)
             continue;
 
           step.target = g_object_ref (to->watch->object);

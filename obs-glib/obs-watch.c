@@ -189,6 +189,11 @@ obs_slot_add_link (ObsSlot *slot,
 
   if (obs_slot_propagates (slot, link))
     {
+      /* Changes are ordered from the moment a property has links out of
+       * it; what happened to it before is older than all of them. */
+      if (slot->n_immediate + slot->n_deferred == 0)
+        slot->stamp = 0;
+
       if (link->flags & OBS_LINK_IMMEDIATE)
         slot->n_immediate++;
       else
