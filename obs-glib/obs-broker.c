@@ -47,6 +47,9 @@
 
 #define DEFAULT_MAX_ROUNDS 100
 
+#define OBS_LINK_FLAGS_ALL (OBS_LINK_SYNC_CREATE | OBS_LINK_IMMEDIATE | \
+                            OBS_LINK_INVERT_BOOLEAN)
+
 typedef struct
 {
   GSource    parent;
@@ -55,10 +58,15 @@ typedef struct
 
 typedef struct
 {
-  ObsLink *link;       /* owned reference */
-  GObject *target;     /* owned reference; NULL for a subscription */
-  ObsSlot *to;         /* not owned, compared only; NULL for a subscription */
-  gboolean forward;
+  ObsLink    *link;       /* owned reference */
+  GObject    *target;     /* owned reference; NULL for a subscription */
+
+  /* the slot written: another thread may free it meanwhile, so it is
+   * only compared, never read; what the write needs is copied below */
+  ObsSlot    *to;
+  gboolean    to_direct;
+
+  gboolean    forward;
 } ObsStep;
 
 typedef struct
@@ -146,6 +154,10 @@ struct _ObsBroker
   guint         max_rounds;
   guint         hold_count;
   guint         serial;
+
+  /* owner-thread calls into user code outside a drain (a SYNC_CREATE
+   * copy): links unlinked meanwhile wait for the reap */
+  guint         busy;
 
   guint         draining : 1;
   guint         immediate_run : 1;
@@ -438,13 +450,12 @@ obs_broker_pop_locked (ObsBroker *self)
  * a global lock, on every propagation.
  */
 static void
-obs_slot_read (ObsSlot *slot,
-               GObject *object,
-               GValue  *value)
+obs_read_property (GParamSpec *pspec,
+                   gboolean    direct,
+                   GObject    *object,
+                   GValue     *value)
 {
-  GParamSpec *pspec = slot->pspec;
-
-  if (slot->direct_read)
+  if (direct)
     {
       GObjectClass *klass = g_type_class_peek (pspec->owner_type);
 
@@ -453,6 +464,14 @@ obs_slot_read (ObsSlot *slot,
     }
 
   g_object_get_property (object, pspec->name, value);
+}
+
+static void
+obs_slot_read (ObsSlot *slot,
+               GObject *object,
+               GValue  *value)
+{
+  obs_read_property (slot->pspec, slot->direct_read, object, value);
 }
 
 static void
@@ -784,7 +803,7 @@ obs_broker_propagate (ObsBroker    *self,
       GValue current = G_VALUE_INIT;
 
       g_value_init (&current, G_PARAM_SPEC_VALUE_TYPE (pspec));
-      obs_slot_read (step->to, step->target, &current);
+      obs_read_property (pspec, step->to_direct, step->target, &current);
       if (g_param_values_cmp (pspec, &out, &current) == 0)
         ok = FALSE;
       g_value_unset (&current);
@@ -954,6 +973,7 @@ obs_broker_collect_locked (ObsBroker *self,
       step.forward = link->source == slot;
       to = step.forward ? link->target : link->source;
       step.to = to;
+      step.to_direct = to != NULL && to->direct_read;
 
       if (to != NULL)
         {
@@ -1129,27 +1149,35 @@ obs_broker_release_link (ObsBroker *self,
   ObsTransform *to;
   ObsTransform *from;
 
+  gboolean removed = FALSE;
+  gboolean watched = FALSE;
+  guint position = 0;
+
   g_assert (!g_atomic_int_get (&link->active));
+
+  /* Finding the position walks the list: only pay for it when someone
+   * listens. The list changes under the lock, which obs_broker_to_dot()
+   * takes on any thread; the signal goes out after. */
+  if (link->listed)
+    watched = obs_broker_model_watched (self);
+
+  obs_broker_lock (self);
 
   if (link->listed)
     {
-      gboolean watched;
-      guint position;
-
-      /* Finding the position walks the list: only pay for it when
-       * someone listens. */
-      watched = obs_broker_model_watched (self);
       position = watched ? obs_broker_position_of (self, link) : 0;
-
       obs_broker_list_remove (self, link);
-
-      if (watched)
-        g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+      removed = TRUE;
     }
 
   to = g_steal_pointer (&link->to);
   from = g_steal_pointer (&link->from);
   g_atomic_pointer_set (&link->broker, NULL);
+
+  obs_broker_unlock (self);
+
+  if (removed && watched)
+    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
 
   obs_transform_free (to);
   obs_transform_free (from);
@@ -1259,7 +1287,10 @@ obs_broker_drain (ObsBroker *self)
 
   obs_broker_take_incoming_locked (self);
 
-  while ((slot = obs_broker_pop_locked (self)) != NULL)
+  /* A hold() from a transform or subscriber stops the drain; the rest
+   * waits for the release. */
+  while (self->hold_count == 0 &&
+         (slot = obs_broker_pop_locked (self)) != NULL)
     {
       count += obs_broker_dispatch_slot_locked (self, slot, FALSE, debug);
       obs_broker_unref_slot_locked (self, slot);
@@ -1390,10 +1421,12 @@ obs_broker_dispose (GObject *object)
   GHashTableIter iter;
   ObsWatch *watch;
   ObsSlot *slot;
+  guint n_listed;
 
   obs_broker_lock (self);
 
   self->disposed = TRUE;
+  n_listed = self->n_links;
 
   if (self->source != NULL)
     {
@@ -1453,6 +1486,10 @@ obs_broker_dispose (GObject *object)
   self->cursor = NULL;
 
   obs_broker_unlock (self);
+
+  /* A view may still hold the model after g_object_run_dispose(). */
+  if (n_listed > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, n_listed, 0);
 
   /* Transforms run user code: release them without the lock. */
   for (guint i = 0; i < released->len; i++)
@@ -2012,40 +2049,62 @@ obs_broker_sync_link (ObsBroker *self,
                       ObsLink   *link)
 {
   GValue value = G_VALUE_INIT;
-  g_autoptr(GObject) source = obs_link_dup_source (link);
-  ObsStep step = { link, NULL, NULL, TRUE };
-  ObsSlot *slot;
+  GObject *source = NULL;
+  ObsStep step = { NULL, };
+  GParamSpec *source_pspec;
+  gboolean source_direct;
   guint64 stamp;
 
-  if (source == NULL)
-    return;
-
-  /* The copy is a change of the target made now. */
   obs_broker_lock (self);
-  step.to = link->target;
-  stamp = ++self->stamp;
-  obs_broker_unlock (self);
 
-  step.target = obs_link_dup_target (link);
-  if (step.target == NULL && !link->subscription)
-    return;
-
-  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (link->source_pspec));
-  obs_broker_lock (self);
-  slot = link->source;
-  obs_broker_unlock (self);
-  if (slot == NULL)
+  if (!g_atomic_int_get (&link->active) ||
+      link->source->watch->dead ||
+      (link->target != NULL && link->target->watch->dead))
     {
-      g_clear_object (&step.target);
+      obs_broker_unlock (self);
       return;
     }
-  obs_slot_read (slot, source, &value);
+
+  source = g_object_ref (link->source->watch->object);
+  source_pspec = link->source->pspec;
+  source_direct = link->source->direct_read;
+
+  step.link = g_object_ref (link);
+  step.forward = TRUE;
+  step.to = link->target;
+  if (link->target != NULL)
+    {
+      step.target = g_object_ref (link->target->watch->object);
+      step.to_direct = link->target->direct_read;
+    }
+
+  /* The copy is a change of the target made now. */
+  stamp = ++self->stamp;
+
+  /* User code in the transform or the target's notify may unlink this
+   * link: keep its transform alive until the copy is done. */
+  self->busy++;
+
+  obs_broker_unlock (self);
+
+  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (source_pspec));
+  obs_read_property (source_pspec, source_direct, source, &value);
 
   obs_broker_propagate (self, &step, source, &value, stamp, FALSE,
                         obs_debug_enabled ());
 
   g_value_unset (&value);
   g_clear_object (&step.target);
+  g_clear_object (&source);
+
+  obs_broker_lock (self);
+  self->busy--;
+  obs_broker_unlock (self);
+
+  g_clear_object (&step.link);
+
+  obs_broker_reap (self);
+  obs_broker_emit_errors (self);
 }
 
 static ObsLink *
@@ -2109,6 +2168,7 @@ obs_broker_make_link (ObsBroker     *self,
   if (self->disposed)
     {
       obs_broker_unlock (self);
+      g_critical ("%s: the broker was disposed", G_STRFUNC);
       goto failed;
     }
 
@@ -2221,6 +2281,7 @@ obs_broker_dlink (ObsBroker     *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags,
@@ -2261,6 +2322,7 @@ obs_broker_link (ObsBroker     *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags,
@@ -2311,6 +2373,7 @@ obs_broker_dlink_full (ObsBroker         *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags, FALSE,
@@ -2366,6 +2429,7 @@ obs_broker_link_full (ObsBroker         *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags, TRUE,
@@ -2419,6 +2483,7 @@ obs_broker_dlink_with_closure (ObsBroker     *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags, FALSE,
@@ -2465,6 +2530,7 @@ obs_broker_link_with_closures (ObsBroker     *self,
   g_return_val_if_fail (G_IS_OBJECT (target), NULL);
   g_return_val_if_fail (target_property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail ((flags & ~OBS_LINK_FLAGS_ALL) == 0, NULL);
 
   return obs_broker_make_link (self, source, source_property,
                                target, target_property, flags, TRUE,
@@ -2569,8 +2635,11 @@ obs_broker_unlink_link (ObsBroker *self,
   obs_broker_deactivate_locked (self, link);
 
   /* Transforms may be running further up this thread's stack during a
-   * drain, and the model belongs to the owner thread: otherwise wait. */
-  now = obs_broker_is_owner (self) && !self->draining;
+   * drain, and the model belongs to the owner thread: otherwise wait. A
+   * link made on another thread and not listed yet waits too, so the
+   * reap finds it in pending_links still alive. */
+  now = obs_broker_is_owner (self) && !self->draining &&
+        self->busy == 0 && link->listed;
   if (!now)
     {
       g_ptr_array_add (self->dead_links, link);

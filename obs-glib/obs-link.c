@@ -455,7 +455,7 @@ obs_describe_slot (ObsSlot *slot)
   return g_strdup_printf ("%s:%s", object, slot->pspec->name);
 }
 
-static GQuark name_quark;
+G_DEFINE_QUARK (obs-object-name, obs_object_name)
 
 /**
  * obs_set_object_name:
@@ -473,10 +473,8 @@ obs_set_object_name (GObject    *object,
 {
   g_return_if_fail (G_IS_OBJECT (object));
 
-  if (name_quark == 0)
-    name_quark = g_quark_from_static_string ("obs-object-name");
-
-  g_object_set_qdata_full (object, name_quark, g_strdup (name), g_free);
+  g_object_set_qdata_full (object, obs_object_name_quark (),
+                           g_strdup (name), g_free);
 }
 
 /**
@@ -494,8 +492,5 @@ obs_get_object_name (GObject *object)
 {
   g_return_val_if_fail (G_IS_OBJECT (object), NULL);
 
-  if (name_quark == 0)
-    return NULL;
-
-  return g_object_get_qdata (object, name_quark);
+  return g_object_get_qdata (object, obs_object_name_quark ());
 }

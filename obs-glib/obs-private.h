@@ -179,6 +179,7 @@ ObsLink  *obs_link_new_internal     (ObsBroker   *broker,
 void      obs_transform_free        (ObsTransform *transform);
 char     *obs_describe_slot         (ObsSlot     *slot);
 char     *obs_describe_object       (GObject     *object);
+GQuark    obs_object_name_quark     (void);
 
 /* obs-broker.c */
 void      obs_broker_lock           (ObsBroker   *self);
