@@ -131,6 +131,11 @@ struct _ObsBroker
   /* link-error emissions waiting for the end of the drain */
   GArray       *errors;
 
+  /* GValues dropped while the lock was held, freed after it is let go:
+   * freeing one may drop the last reference on an object, whose weak
+   * notify takes the lock */
+  GPtrArray    *trash;
+
   /* Orders changes: each change of a source takes the next stamp, and a
    * write made by a link passes on the stamp of the change it carries.
    * A slot with a newer stamp than the one propagating into it is
@@ -475,13 +480,44 @@ obs_slot_read (ObsSlot *slot,
 }
 
 static void
+obs_free_value (gpointer data)
+{
+  GValue *value = data;
+
+  g_value_unset (value);
+  g_free (value);
+}
+
+void
+obs_broker_trash_value_locked (ObsBroker *self,
+                               GValue    *value)
+{
+  g_ptr_array_add (self->trash, value);
+}
+
+/* Frees what the lock's holders dropped. Called without the lock. */
+static void
+obs_broker_empty_trash (ObsBroker *self)
+{
+  g_autoptr(GPtrArray) trash = NULL;
+
+  obs_broker_lock (self);
+  if (self->trash->len > 0)
+    {
+      trash = g_steal_pointer (&self->trash);
+      self->trash = g_ptr_array_new_with_free_func (obs_free_value);
+    }
+  obs_broker_unlock (self);
+}
+
+static void
 obs_slot_clear_pending (ObsSlot *slot)
 {
   if (slot->pending == NULL)
     return;
 
-  g_value_unset (slot->pending);
-  g_clear_pointer (&slot->pending, g_free);
+  obs_broker_trash_value_locked (slot->watch->broker,
+                                 g_steal_pointer (&slot->pending));
 }
 
 /* Reads the source's value now, for a change made on a thread that does
@@ -491,10 +527,8 @@ obs_slot_clear_pending (ObsSlot *slot)
 static void
 obs_slot_store_pending (ObsSlot *slot)
 {
-  if (slot->pending == NULL)
-    slot->pending = g_new0 (GValue, 1);
-  else
-    g_value_unset (slot->pending);
+  obs_slot_clear_pending (slot);
+  slot->pending = g_new0 (GValue, 1);
 
   g_value_init (slot->pending, G_PARAM_SPEC_VALUE_TYPE (slot->pspec));
   obs_slot_read (slot, slot->watch->object, slot->pending);
@@ -1305,6 +1339,7 @@ obs_broker_drain (ObsBroker *self)
 
   obs_broker_reap (self);
   obs_broker_emit_errors (self);
+  obs_broker_empty_trash (self);
 
   g_object_unref (self);
 
@@ -1362,6 +1397,7 @@ obs_broker_run_immediate (ObsBroker *self,
     obs_broker_reap (self);
   if (errors)
     obs_broker_emit_errors (self);
+  obs_broker_empty_trash (self);
 
   g_object_unref (self);
 }
@@ -1501,6 +1537,7 @@ obs_broker_dispose (GObject *object)
     }
 
   obs_broker_emit_errors (self);
+  obs_broker_empty_trash (self);
 
   G_OBJECT_CLASS (obs_broker_parent_class)->dispose (object);
 }
@@ -1519,6 +1556,7 @@ obs_broker_finalize (GObject *object)
   g_clear_pointer (&self->pending_links, g_ptr_array_unref);
   g_clear_pointer (&self->dead_links, g_ptr_array_unref);
   g_clear_pointer (&self->errors, g_array_unref);
+  g_clear_pointer (&self->trash, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
 
@@ -1674,6 +1712,7 @@ obs_broker_init (ObsBroker *self)
   self->pending_links = g_ptr_array_new ();
   self->dead_links = g_ptr_array_new ();
   self->errors = g_array_new (FALSE, FALSE, sizeof (ObsPendingError));
+  self->trash = g_ptr_array_new_with_free_func (obs_free_value);
 }
 
 /* GListModel ------------------------------------------------------------- */

@@ -184,6 +184,8 @@ GQuark    obs_object_name_quark     (void);
 /* obs-broker.c */
 void      obs_broker_lock           (ObsBroker   *self);
 void      obs_broker_unlock         (ObsBroker   *self);
+void      obs_broker_trash_value_locked (ObsBroker *self,
+                                         GValue    *value);
 void      obs_broker_unlink_link    (ObsBroker   *self,
                                      ObsLink     *link);
 

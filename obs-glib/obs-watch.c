@@ -142,10 +142,8 @@ obs_slot_unref (ObsSlot *slot)
   *link = slot->next;
 
   if (slot->pending != NULL)
-    {
-      g_value_unset (slot->pending);
-      g_free (slot->pending);
-    }
+    obs_broker_trash_value_locked (watch->broker,
+                                   g_steal_pointer (&slot->pending));
 
   g_free (slot);
 
