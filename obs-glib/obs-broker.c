@@ -2429,12 +2429,14 @@ obs_broker_dlink_full (ObsBroker         *self,
  * @target: the other object
  * @target_property: a readable and writable property of @target
  * @flags: how values propagate
- * @transform_to: (nullable) (scope notified) (closure transform_to_data) (destroy transform_to_destroy):
- *   converts from @source to @target, or %NULL for the default conversion
+ * @transform_to: (nullable) (scope notified) (closure transform_to_data)
+ *   (destroy transform_to_destroy): converts from @source to @target, or
+ *   %NULL for the default conversion
  * @transform_to_data: data for @transform_to
  * @transform_to_destroy: (nullable): releases @transform_to_data
- * @transform_from: (nullable) (scope notified) (closure transform_from_data) (destroy transform_from_destroy):
- *   converts from @target back to @source, or %NULL for the default
+ * @transform_from: (nullable) (scope notified) (closure transform_from_data)
+ *   (destroy transform_from_destroy): converts from @target back to
+ *   @source, or %NULL for the default
  * @transform_from_data: data for @transform_from
  * @transform_from_destroy: (nullable): releases @transform_from_data
  * @error: return location for an error in the %OBS_LINK_ERROR domain
