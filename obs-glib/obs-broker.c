@@ -90,7 +90,9 @@ struct _ObsBroker
   GSource      *source;
 
   /* not owned: the thread that last drained, or the one that made the
-   * broker. A notify from any other thread reads its value at once. */
+   * broker. A notify from any other thread reads its value at once.
+   * Until the first drain this may not be the thread that runs the
+   * context (see doc/threads.md, "Known limitations"). */
   GThread      *owner;
 
   /* GObject * -> ObsWatch *, the table holds one reference per watch */
