@@ -11,34 +11,15 @@
 #include <string.h>
 
 #include "test-thing.h"
+#include "test-util.h"
 
 #define CHAIN_LENGTH 1000000
 
 /* How long one case may run in its subprocess; the million-object chain
  * gets more. */
-#define GUARD_TIMEOUT (20 * G_USEC_PER_SEC)
 #define CHAIN_TIMEOUT (120 * G_USEC_PER_SEC)
 
 /* Helpers ---------------------------------------------------------------- */
-
-static guint
-count_links (ObsBroker *broker)
-{
-  g_autoptr(GListModel) links = obs_broker_get_links (broker);
-
-  return g_list_model_get_n_items (links);
-}
-
-static int
-get_int (gpointer    object,
-         const char *property)
-{
-  int value = 0;
-
-  g_object_get (object, property, &value, NULL);
-
-  return value;
-}
 
 static void
 set_int (gpointer    object,
@@ -74,72 +55,6 @@ named_thing (const char *name,
   obs_set_object_name (G_OBJECT (thing), name);
 
   return thing;
-}
-
-static void
-count_destroy (gpointer data)
-{
-  guint *counter = data;
-
-  (*counter)++;
-}
-
-/* Runs a case in a subprocess, so that a broken library fails that case,
- * within a time limit, instead of stalling or killing the whole suite.
- */
-typedef struct
-{
-  GTestFunc func;
-  guint64   timeout;   /* microseconds */
-} Guarded;
-
-static void
-run_guarded (gconstpointer data)
-{
-  const Guarded *guarded = data;
-
-  if (g_test_subprocess ())
-    {
-      guarded->func ();
-      return;
-    }
-
-  g_test_trap_subprocess (NULL, guarded->timeout,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
-
-  /* A failed case marks itself failed and lets the next ones run. Only
-   * this parent process, which does nothing but run children, gets
-   * non-fatal assertions. */
-  g_test_set_nonfatal_assertions ();
-  g_test_trap_assert_passed ();
-}
-
-static void
-add_guarded_full (const char *path,
-                  GTestFunc   func,
-                  guint64     timeout)
-{
-  /* Every record stays reachable from here: a case's subprocess exits
-   * without running the destroy notifies, and LeakSanitizer would count
-   * the records as lost. */
-  static GPtrArray *records;
-  Guarded *guarded = g_new0 (Guarded, 1);
-
-  if (records == NULL)
-    records = g_ptr_array_new ();
-  g_ptr_array_add (records, guarded);
-
-  guarded->func = func;
-  guarded->timeout = timeout;
-
-  g_test_add_data_func (path, guarded, run_guarded);
-}
-
-static void
-add_guarded (const char *path,
-             GTestFunc   func)
-{
-  add_guarded_full (path, func, GUARD_TIMEOUT);
 }
 
 /* A subscriber that records what it receives. */
@@ -304,7 +219,7 @@ test_two_way (void)
   g_assert_nonnull (link);
   g_assert_true (obs_link_is_two_way (link));
   g_assert_true (obs_link_is_active (link));
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 
   /* without SYNC_CREATE nothing is copied */
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
@@ -359,7 +274,7 @@ test_one_way (void)
 
   test_thing_set_a (t1, 5);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
-  g_assert_cmpint (get_int (t2, "b"), ==, 5);
+  g_assert_cmpint (test_get_int (t2, "b"), ==, 5);
 
   /* the target's own "a" is not linked */
   g_assert_cmpint (test_thing_get_a (t2), ==, 2);
@@ -962,7 +877,7 @@ test_subscribe (void)
   g_assert_nonnull (link);
   g_assert_null (obs_link_get_target_property (link));
   g_assert_false (obs_link_is_two_way (link));
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 
   test_thing_set_a (t1, 3);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
@@ -982,7 +897,7 @@ test_subscribe (void)
   obs_link_unlink (link);
   obs_broker_flush (broker);
   g_assert_cmpuint (recorder.destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   test_thing_set_a (t1, 5);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
@@ -1022,7 +937,7 @@ test_chain_million (void)
   g_test_message ("linked %u objects in %.2f s", CHAIN_LENGTH,
                   (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
 
-  g_assert_cmpuint (count_links (broker), ==, CHAIN_LENGTH - 1);
+  g_assert_cmpuint (test_count_links (broker), ==, CHAIN_LENGTH - 1);
 
   test_thing_set_a (things[0], 1);
 
@@ -1082,18 +997,18 @@ test_loud_cycle (void)
 
   set_int (t1, "loud", 5);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 2);
-  g_assert_cmpint (get_int (t1, "loud"), ==, 5);
-  g_assert_cmpint (get_int (t2, "loud"), ==, 5);
-  g_assert_cmpint (get_int (t3, "loud"), ==, 5);
+  g_assert_cmpint (test_get_int (t1, "loud"), ==, 5);
+  g_assert_cmpint (test_get_int (t2, "loud"), ==, 5);
+  g_assert_cmpint (test_get_int (t3, "loud"), ==, 5);
   g_assert_cmpuint (test_thing_count_notifies (t1, "loud"), ==, 1);
   g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 1);
   g_assert_cmpuint (test_thing_count_notifies (t3, "loud"), ==, 1);
 
   set_int (u2, "loud", 8);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 2);
-  g_assert_cmpint (get_int (u1, "loud"), ==, 8);
-  g_assert_cmpint (get_int (u2, "loud"), ==, 8);
-  g_assert_cmpint (get_int (u3, "loud"), ==, 8);
+  g_assert_cmpint (test_get_int (u1, "loud"), ==, 8);
+  g_assert_cmpint (test_get_int (u2, "loud"), ==, 8);
+  g_assert_cmpint (test_get_int (u3, "loud"), ==, 8);
 
   /* an equal value set again notifies, and still writes nothing */
   set_int (t2, "loud", 5);
@@ -1262,7 +1177,7 @@ assert_link_error (ObsLink    *link,
   g_test_message ("error: %s", error->message);
   g_assert_nonnull (strstr (error->message, type_name));
   g_assert_nonnull (strstr (error->message, property));
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 }
 
 static void
@@ -1410,7 +1325,7 @@ test_error_type_mismatch (void)
                                 only_even, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (link);
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 }
 
 static void
@@ -1442,7 +1357,7 @@ test_error_self_link (void)
   g_assert_nonnull (link);
   test_thing_set_a (t1, 4);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
-  g_assert_cmpint (get_int (t1, "b"), ==, 4);
+  g_assert_cmpint (test_get_int (t1, "b"), ==, 4);
 }
 
 static void
@@ -1493,7 +1408,7 @@ test_error_null (void)
   g_assert_null (link);
 
   g_assert_no_error (error);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 }
 
 static void
@@ -1515,7 +1430,7 @@ test_error_frees_data (void)
 
   link = obs_broker_dlink_full (broker, G_OBJECT (t1), "a",
                                 G_OBJECT (t2), "read-only", 0,
-                                add_one, &destroyed, count_destroy, &error);
+                                add_one, &destroyed, test_count_destroy, &error);
   g_assert_null (link);
   g_assert_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_NOT_WRITABLE);
   g_clear_error (&error);
@@ -1545,14 +1460,14 @@ test_error_frees_data (void)
   g_assert_cmpuint (data.finalized, ==, 1);
 
   link = obs_broker_subscribe (broker, G_OBJECT (t1), "write-only",
-                               record_int, &destroyed, count_destroy,
+                               record_int, &destroyed, test_count_destroy,
                                &error);
   g_assert_null (link);
   g_assert_error (error, OBS_LINK_ERROR, OBS_LINK_ERROR_NOT_READABLE);
   g_clear_error (&error);
   g_assert_cmpuint (destroyed, ==, 2);
 
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 }
 
 /* hold() and release() --------------------------------------------------- */
@@ -1645,7 +1560,7 @@ test_hold_nested (void)
   g_assert_true (obs_broker_is_held (broker));
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
   g_assert_cmpint (test_thing_get_a (t2), ==, 0);
-  g_assert_cmpint (get_int (t3, "b"), ==, 0);
+  g_assert_cmpint (test_get_int (t3, "b"), ==, 0);
 
   obs_broker_hold (broker);
   set_int (t3, "b", 20);
@@ -1657,7 +1572,7 @@ test_hold_nested (void)
 
   /* both changes landed and the graph agrees on one of them */
   g_assert_cmpint (test_thing_get_a (t1), ==, test_thing_get_a (t2));
-  g_assert_cmpint (test_thing_get_a (t2), ==, get_int (t3, "b"));
+  g_assert_cmpint (test_thing_get_a (t2), ==, test_get_int (t3, "b"));
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
 
   g_test_expect_message ("Obs", G_LOG_LEVEL_CRITICAL, "*not held*");
@@ -1830,7 +1745,7 @@ test_link_inside_drain (void)
                                           link_on_first_call, &linker, NULL,
                                           &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 
   test_thing_set_a (t1, 1);
   obs_broker_flush (broker);
@@ -1838,7 +1753,7 @@ test_link_inside_drain (void)
   g_assert_nonnull (linker.made);
   g_assert_true (obs_link_is_active (linker.made));
   g_assert_cmpint (test_thing_get_a (t3), ==, 5);
-  g_assert_cmpuint (count_links (broker), ==, 2);
+  g_assert_cmpuint (test_count_links (broker), ==, 2);
 
   test_thing_set_a (t2, 6);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
@@ -1871,7 +1786,7 @@ test_trigger (void)
 
   test_thing_set_a (t1, 5);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 2);
-  g_assert_cmpint (get_int (t2, "loud"), ==, 5);
+  g_assert_cmpint (test_get_int (t2, "loud"), ==, 5);
   g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 1);
   g_assert_cmpuint (recorder.calls, ==, 1);
 
@@ -1881,7 +1796,7 @@ test_trigger (void)
   obs_broker_trigger (broker, G_OBJECT (t1), "a");
   g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 1);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 2);
-  g_assert_cmpint (get_int (t2, "loud"), ==, 5);
+  g_assert_cmpint (test_get_int (t2, "loud"), ==, 5);
   g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 2);
   g_assert_cmpuint (recorder.calls, ==, 2);
   g_assert_cmpint (recorder.last, ==, 5);
@@ -2277,53 +2192,53 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  add_guarded ("/Obs/Broker/two-way", test_two_way);
-  add_guarded ("/Obs/Broker/one-way", test_one_way);
-  add_guarded ("/Obs/Broker/coalesce", test_coalesce);
-  add_guarded ("/Obs/Broker/sync-create", test_sync_create);
-  add_guarded ("/Obs/Broker/sync-create-then-set", test_sync_create_then_set);
-  add_guarded ("/Obs/Broker/immediate", test_immediate);
-  add_guarded ("/Obs/Broker/invert-boolean", test_invert_boolean);
-  add_guarded ("/Obs/Broker/transform-both-ways", test_transform_both_ways);
-  add_guarded ("/Obs/Broker/transform-declines", test_transform_declines);
-  add_guarded ("/Obs/Broker/closure-transform", test_closure_transform);
-  add_guarded ("/Obs/Broker/closure-subscriber", test_closure_subscriber);
-  add_guarded ("/Obs/Broker/closure-transform-failed",
+  test_add_guarded ("/Obs/Broker/two-way", test_two_way);
+  test_add_guarded ("/Obs/Broker/one-way", test_one_way);
+  test_add_guarded ("/Obs/Broker/coalesce", test_coalesce);
+  test_add_guarded ("/Obs/Broker/sync-create", test_sync_create);
+  test_add_guarded ("/Obs/Broker/sync-create-then-set", test_sync_create_then_set);
+  test_add_guarded ("/Obs/Broker/immediate", test_immediate);
+  test_add_guarded ("/Obs/Broker/invert-boolean", test_invert_boolean);
+  test_add_guarded ("/Obs/Broker/transform-both-ways", test_transform_both_ways);
+  test_add_guarded ("/Obs/Broker/transform-declines", test_transform_declines);
+  test_add_guarded ("/Obs/Broker/closure-transform", test_closure_transform);
+  test_add_guarded ("/Obs/Broker/closure-subscriber", test_closure_subscriber);
+  test_add_guarded ("/Obs/Broker/closure-transform-failed",
                test_closure_transform_failed);
-  add_guarded ("/Obs/Broker/convert-types", test_convert_types);
-  add_guarded ("/Obs/Broker/subscribe", test_subscribe);
-  add_guarded_full ("/Obs/Broker/chain-million", test_chain_million,
+  test_add_guarded ("/Obs/Broker/convert-types", test_convert_types);
+  test_add_guarded ("/Obs/Broker/subscribe", test_subscribe);
+  test_add_guarded_full ("/Obs/Broker/chain-million", test_chain_million,
                     CHAIN_TIMEOUT);
-  add_guarded ("/Obs/Broker/loud-cycle", test_loud_cycle);
-  add_guarded ("/Obs/Broker/cycle-cut", test_cycle_cut);
-  add_guarded ("/Obs/Broker/cycle-cut-three", test_cycle_cut_three);
-  add_guarded ("/Obs/Broker/immediate-cycle-cut", test_immediate_cycle_cut);
-  add_guarded ("/Obs/Broker/error/unknown-property",
+  test_add_guarded ("/Obs/Broker/loud-cycle", test_loud_cycle);
+  test_add_guarded ("/Obs/Broker/cycle-cut", test_cycle_cut);
+  test_add_guarded ("/Obs/Broker/cycle-cut-three", test_cycle_cut_three);
+  test_add_guarded ("/Obs/Broker/immediate-cycle-cut", test_immediate_cycle_cut);
+  test_add_guarded ("/Obs/Broker/error/unknown-property",
                test_error_unknown_property);
-  add_guarded ("/Obs/Broker/error/not-readable", test_error_not_readable);
-  add_guarded ("/Obs/Broker/error/not-writable", test_error_not_writable);
-  add_guarded ("/Obs/Broker/error/type-mismatch", test_error_type_mismatch);
-  add_guarded ("/Obs/Broker/error/self-link", test_error_self_link);
-  add_guarded ("/Obs/Broker/error/null", test_error_null);
-  add_guarded ("/Obs/Broker/error/frees-data", test_error_frees_data);
-  add_guarded ("/Obs/Broker/hold", test_hold);
-  add_guarded ("/Obs/Broker/hold-nested", test_hold_nested);
-  add_guarded ("/Obs/Broker/subscriber-sets-other",
+  test_add_guarded ("/Obs/Broker/error/not-readable", test_error_not_readable);
+  test_add_guarded ("/Obs/Broker/error/not-writable", test_error_not_writable);
+  test_add_guarded ("/Obs/Broker/error/type-mismatch", test_error_type_mismatch);
+  test_add_guarded ("/Obs/Broker/error/self-link", test_error_self_link);
+  test_add_guarded ("/Obs/Broker/error/null", test_error_null);
+  test_add_guarded ("/Obs/Broker/error/frees-data", test_error_frees_data);
+  test_add_guarded ("/Obs/Broker/hold", test_hold);
+  test_add_guarded ("/Obs/Broker/hold-nested", test_hold_nested);
+  test_add_guarded ("/Obs/Broker/subscriber-sets-other",
                test_subscriber_sets_other);
-  add_guarded ("/Obs/Broker/subscriber-clamps", test_subscriber_clamps);
-  add_guarded ("/Obs/Broker/link-inside-drain", test_link_inside_drain);
-  add_guarded ("/Obs/Broker/trigger", test_trigger);
-  add_guarded ("/Obs/Broker/trigger-equal-target", test_trigger_equal_target);
-  add_guarded ("/Obs/Broker/main-context-iteration",
+  test_add_guarded ("/Obs/Broker/subscriber-clamps", test_subscriber_clamps);
+  test_add_guarded ("/Obs/Broker/link-inside-drain", test_link_inside_drain);
+  test_add_guarded ("/Obs/Broker/trigger", test_trigger);
+  test_add_guarded ("/Obs/Broker/trigger-equal-target", test_trigger_equal_target);
+  test_add_guarded ("/Obs/Broker/main-context-iteration",
                test_main_context_iteration);
-  add_guarded ("/Obs/Broker/main-loop", test_main_loop);
-  add_guarded ("/Obs/Broker/own-context", test_own_context);
-  add_guarded ("/Obs/Broker/notify-from-thread", test_notify_from_thread);
-  add_guarded ("/Obs/Broker/immediate-from-thread",
+  test_add_guarded ("/Obs/Broker/main-loop", test_main_loop);
+  test_add_guarded ("/Obs/Broker/own-context", test_own_context);
+  test_add_guarded ("/Obs/Broker/notify-from-thread", test_notify_from_thread);
+  test_add_guarded ("/Obs/Broker/immediate-from-thread",
                test_immediate_from_thread);
-  add_guarded ("/Obs/Broker/links-model", test_links_model);
-  add_guarded ("/Obs/Broker/to-dot", test_to_dot);
-  add_guarded ("/Obs/Broker/default", test_default_broker);
+  test_add_guarded ("/Obs/Broker/links-model", test_links_model);
+  test_add_guarded ("/Obs/Broker/to-dot", test_to_dot);
+  test_add_guarded ("/Obs/Broker/default", test_default_broker);
 
   return g_test_run ();
 }

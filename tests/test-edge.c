@@ -16,30 +16,11 @@
 #include <string.h>
 
 #include "test-thing.h"
+#include "test-util.h"
 
-#define GUARD_TIMEOUT (20 * G_USEC_PER_SEC)
 #define LONG_NAME_LENGTH 10000
 
 /* Helpers ---------------------------------------------------------------- */
-
-static guint
-count_links (ObsBroker *broker)
-{
-  g_autoptr(GListModel) links = obs_broker_get_links (broker);
-
-  return g_list_model_get_n_items (links);
-}
-
-static int
-get_int (gpointer    object,
-         const char *property)
-{
-  int value = 0;
-
-  g_object_get (object, property, &value, NULL);
-
-  return value;
-}
 
 static void
 expect_critical (const char *pattern)
@@ -77,7 +58,7 @@ assert_broker_works (ObsBroker *broker)
   g_autoptr(TestThing) source = test_thing_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   g_autoptr(GError) error = NULL;
-  guint before = count_links (broker);
+  guint before = test_count_links (broker);
   ObsLink *link;
 
   link = obs_broker_dlink (broker, G_OBJECT (source), "a",
@@ -92,35 +73,15 @@ assert_broker_works (ObsBroker *broker)
 
   obs_link_unlink (link);
   obs_broker_flush (broker);
-  g_assert_cmpuint (count_links (broker), ==, before);
+  g_assert_cmpuint (test_count_links (broker), ==, before);
 }
 
-/* Runs a case in a subprocess, so that a crash fails that case alone. */
+/* A case and the path it runs under, each in a guarded subprocess. */
 typedef struct
 {
   const char *path;
   GTestFunc   func;
-} Guarded;
-
-static void
-run_guarded (gconstpointer data)
-{
-  const Guarded *guarded = data;
-
-  if (g_test_subprocess ())
-    {
-      guarded->func ();
-      return;
-    }
-
-  g_test_trap_subprocess (NULL, GUARD_TIMEOUT,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
-
-  /* Only this parent process, which does nothing but run children, gets
-   * non-fatal assertions, so that the next case still runs. */
-  g_test_set_nonfatal_assertions ();
-  g_test_trap_assert_passed ();
-}
+} Case;
 
 /* The functions that make links ----------------------------------------- */
 
@@ -392,7 +353,7 @@ assert_make_critical (Maker          maker,
 
   extras_clear (&extras, maker);
 
-  g_assert_cmpuint (count_links (real_broker), ==, 0);
+  g_assert_cmpuint (test_count_links (real_broker), ==, 0);
 }
 
 /* Link makers with NULL or wrong objects ---------------------------------- */
@@ -451,7 +412,7 @@ test_make_null (void)
     g_assert_no_error (error);
   }
 
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
   assert_broker_works (broker);
 }
 
@@ -498,8 +459,8 @@ test_make_wrong_types (void)
                               "*G_IS_OBJECT (target)*");
     }
 
-  g_assert_cmpuint (count_links (broker), ==, 0);
-  g_assert_cmpuint (count_links (other), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (other), ==, 1);
   g_assert_true (obs_link_is_active (link));
   assert_broker_works (broker);
 }
@@ -539,7 +500,7 @@ test_make_error_set (void)
       extras_clear (&extras, maker);
     }
 
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
   assert_broker_works (broker);
 }
 
@@ -705,7 +666,7 @@ test_make_bad_names (void)
             }
 
           obs_broker_flush (broker);
-          g_assert_cmpuint (count_links (broker), ==, 0);
+          g_assert_cmpuint (test_count_links (broker), ==, 0);
 
           /* user data is released exactly once, at once for a link that
            * is not made and on unlink for one that is */
@@ -769,7 +730,7 @@ test_make_unknown_message (void)
   g_assert_null (obs_broker_subscribe (broker, G_OBJECT (source), name,
                                        ignore_value, NULL, NULL, NULL));
 
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
   assert_broker_works (broker);
 }
 
@@ -895,8 +856,8 @@ test_broker_functions (void)
                    G_PRIORITY_HIGH_IDLE);
   g_assert_false (obs_broker_is_held (broker));
   g_assert_false (obs_broker_is_held (other));
-  g_assert_cmpuint (count_links (broker), ==, 0);
-  g_assert_cmpuint (count_links (other), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (other), ==, 1);
   g_assert_cmpint (test_thing_get_a (target), ==, 0);
   assert_broker_works (broker);
 }
@@ -952,7 +913,7 @@ test_trigger (void)
   obs_broker_trigger (broker, G_OBJECT (lonely), "a");
   obs_broker_trigger (broker, G_OBJECT (target), "a");
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
-  g_assert_cmpint (get_int (target, "loud"), ==, 0);
+  g_assert_cmpint (test_get_int (target, "loud"), ==, 0);
 
   /* disposed, alive, with no links */
   g_object_run_dispose (G_OBJECT (disposed));
@@ -985,8 +946,8 @@ test_trigger (void)
   g_test_assert_expected_messages ();
 
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
-  g_assert_cmpuint (count_links (broker), ==, 2);
-  g_assert_cmpuint (count_links (other), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 2);
+  g_assert_cmpuint (test_count_links (other), ==, 1);
 }
 
 static void
@@ -1194,7 +1155,7 @@ test_link_functions (void)
 
   /* the broker passed as a link was not unlinked from anything */
   g_assert_true (obs_link_is_active (link));
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
   test_thing_set_a (source, 5);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
   g_assert_cmpint (test_thing_get_a (target), ==, 5);
@@ -1251,7 +1212,7 @@ test_dead_objects (void)
   to_disposed = g_object_ref (obs_broker_link (broker, G_OBJECT (source),
                                                "b", G_OBJECT (disposed), "a",
                                                OBS_LINK_SYNC_CREATE, NULL));
-  g_assert_cmpuint (count_links (broker), ==, 4);
+  g_assert_cmpuint (test_count_links (broker), ==, 4);
 
   /* a queued change of the source, towards an object about to go */
   test_thing_set_a (source, 8);
@@ -1267,7 +1228,7 @@ test_dead_objects (void)
   assert_link_gone (to_disposed, "b", "a", TRUE);
 
   obs_broker_flush (broker);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   obs_broker_trigger (broker, G_OBJECT (disposed), NULL);
   obs_broker_trigger (broker, G_OBJECT (source), NULL);
@@ -1311,7 +1272,7 @@ test_dead_broker (void)
 
   /* nothing propagates any more */
   test_thing_set_a (source, 9);
-  g_assert_cmpint (get_int (target, "b"), ==, 0);
+  g_assert_cmpint (test_get_int (target, "b"), ==, 0);
 }
 
 static gboolean
@@ -1432,8 +1393,7 @@ test_object_names (void)
   g_assert_nonnull (strstr (dot, name));
 }
 
-/* static, so that a subprocess that runs one case leaks nothing */
-static const Guarded cases[] = {
+static const Case cases[] = {
   { "/Obs/Edge/make/null", test_make_null },
   { "/Obs/Edge/make/wrong-types", test_make_wrong_types },
   { "/Obs/Edge/make/error-already-set", test_make_error_set },
@@ -1462,7 +1422,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_test_add_data_func (cases[i].path, &cases[i], run_guarded);
+    test_add_guarded (cases[i].path, cases[i].func);
 
   return g_test_run ();
 }

@@ -10,81 +10,10 @@
 #include <string.h>
 
 #include "test-thing.h"
+#include "test-util.h"
 
-#define GUARD_TIMEOUT (20 * G_USEC_PER_SEC)
 
 /* Helpers ---------------------------------------------------------------- */
-
-static guint
-count_links (ObsBroker *broker)
-{
-  g_autoptr(GListModel) links = obs_broker_get_links (broker);
-
-  return g_list_model_get_n_items (links);
-}
-
-static void
-count_destroy (gpointer data)
-{
-  guint *counter = data;
-
-  (*counter)++;
-}
-
-typedef struct
-{
-  GTestFunc func;
-  guint64   timeout;   /* microseconds */
-} Guarded;
-
-static void
-run_guarded (gconstpointer data)
-{
-  const Guarded *guarded = data;
-
-  if (g_test_subprocess ())
-    {
-      guarded->func ();
-      return;
-    }
-
-  g_test_trap_subprocess (NULL, guarded->timeout,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
-
-  /* A failed case marks itself failed and lets the next ones run. Only
-   * this parent process, which does nothing but run children, gets
-   * non-fatal assertions. */
-  g_test_set_nonfatal_assertions ();
-  g_test_trap_assert_passed ();
-}
-
-static void
-add_guarded_full (const char *path,
-                  GTestFunc   func,
-                  guint64     timeout)
-{
-  /* Every record stays reachable from here: a case's subprocess exits
-   * without running the destroy notifies, and LeakSanitizer would count
-   * the records as lost. */
-  static GPtrArray *records;
-  Guarded *guarded = g_new0 (Guarded, 1);
-
-  if (records == NULL)
-    records = g_ptr_array_new ();
-  g_ptr_array_add (records, guarded);
-
-  guarded->func = func;
-  guarded->timeout = timeout;
-
-  g_test_add_data_func (path, guarded, run_guarded);
-}
-
-static void
-add_guarded (const char *path,
-             GTestFunc   func)
-{
-  add_guarded_full (path, func, GUARD_TIMEOUT);
-}
 
 static gboolean
 copy_int (ObsLink      *link,
@@ -111,7 +40,7 @@ counted_link (ObsBroker *broker,
 
   link = obs_broker_dlink_full (broker, G_OBJECT (source), "a",
                                 G_OBJECT (target), "a", OBS_LINK_DEFAULT,
-                                copy_int, destroyed, count_destroy, &error);
+                                copy_int, destroyed, test_count_destroy, &error);
   g_assert_no_error (error);
   g_assert_nonnull (link);
 
@@ -135,7 +64,7 @@ test_target_finalized_while_queued (void)
                   "from the dispose");
 
   link = counted_link (broker, t1, t2, &destroyed);
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 
   test_thing_set_a (t1, 5);
 
@@ -146,7 +75,7 @@ test_target_finalized_while_queued (void)
 
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   /* the source lives on, unlinked */
   test_thing_set_a (t1, 6);
@@ -183,7 +112,7 @@ test_target_key_finalized_while_queued (void)
 
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
   g_assert_cmpint (test_thing_get_a (t1), ==, 0);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   g_assert_finalize_object (link);
   g_assert_finalize_object (t1);
@@ -211,7 +140,7 @@ test_source_finalized_while_queued (void)
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
   g_assert_cmpint (test_thing_get_a (t2), ==, 0);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   g_assert_finalize_object (link);
   g_assert_finalize_object (t2);
@@ -282,7 +211,7 @@ test_source_finalized_in_subscriber (void)
   obs_broker_flush (broker);
   g_assert_cmpuint (dropper.destroyed, ==, 1);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   g_assert_finalize_object (subscription);
   g_assert_finalize_object (link);
@@ -320,7 +249,7 @@ test_target_finalized_in_subscriber (void)
 
   obs_broker_flush (broker);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 
   g_assert_finalize_object (link);
 
@@ -380,7 +309,7 @@ test_queued_object_finalized_in_transform (void)
   g_assert_cmpint (test_thing_get_a (t4), ==, 0);
 
   obs_broker_flush (broker);
-  g_assert_cmpuint (count_links (broker), ==, 1);
+  g_assert_cmpuint (test_count_links (broker), ==, 1);
 }
 
 /* g_object_run_dispose() ------------------------------------------------- */
@@ -408,7 +337,7 @@ check_run_dispose (gboolean dispose_source)
 
   obs_broker_flush (broker);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   /* both objects still work, and no longer talk */
   test_thing_set_a (t1, 2);
@@ -464,7 +393,7 @@ test_unlink_twice (void)
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
   g_assert_cmpint (test_thing_get_a (t2), ==, 0);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   obs_link_unlink (link);
   obs_broker_flush (broker);
@@ -500,7 +429,7 @@ test_unlink_after_inactive (void)
 
   obs_broker_flush (broker);
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   obs_link_unlink (link);
   obs_link_unlink (link);
@@ -567,7 +496,7 @@ test_unlink_in_subscriber (void)
 
   obs_broker_flush (broker);
   g_assert_cmpuint (data.destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   test_thing_set_a (t1, 2);
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
@@ -610,7 +539,7 @@ test_broker_finalized_with_queued_keys (void)
   g_object_ref (two_way);
   g_assert_nonnull (obs_broker_subscribe (broker, G_OBJECT (t3), "a",
                                           never_called,
-                                          &sub_destroyed, count_destroy,
+                                          &sub_destroyed, test_count_destroy,
                                           &error));
   g_assert_no_error (error);
 
@@ -744,16 +673,16 @@ test_everything_freed (void)
 
   links[n++] = obs_broker_dlink_full (broker, G_OBJECT (t1), "a",
                                       G_OBJECT (t2), "a", 0,
-                                      copy_int, &counters[0], count_destroy,
+                                      copy_int, &counters[0], test_count_destroy,
                                       &error);
   links[n++] = obs_broker_link_full (broker, G_OBJECT (t2), "b",
                                      G_OBJECT (t3), "b", OBS_LINK_IMMEDIATE,
-                                     copy_int, &counters[1], count_destroy,
-                                     copy_int, &counters[2], count_destroy,
+                                     copy_int, &counters[1], test_count_destroy,
+                                     copy_int, &counters[2], test_count_destroy,
                                      &error);
   links[n++] = obs_broker_subscribe (broker, G_OBJECT (t3), "a",
                                      noop_subscriber, &counters[3],
-                                     count_destroy, &error);
+                                     test_count_destroy, &error);
   links[n++] = obs_broker_dlink (broker, G_OBJECT (t3), "flag",
                                  G_OBJECT (t1), "flag",
                                  OBS_LINK_SYNC_CREATE |
@@ -769,9 +698,9 @@ test_everything_freed (void)
                                               closure, &error);
   links[n++] = obs_broker_subscribe (broker, G_OBJECT (t1), "text",
                                      noop_subscriber, &counters[4],
-                                     count_destroy, &error);
+                                     test_count_destroy, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_links (broker), ==, n);
+  g_assert_cmpuint (test_count_links (broker), ==, n);
 
   for (guint i = 0; i < n; i++)
     {
@@ -795,7 +724,7 @@ test_everything_freed (void)
 
   /* nothing waits for the main loop */
   obs_broker_flush (broker);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 
   for (guint i = 0; i < G_N_ELEMENTS (counters); i++)
     g_assert_cmpuint (counters[i], ==, 1);
@@ -833,7 +762,7 @@ test_links_do_not_keep_objects (void)
   g_assert_finalize_object (t2);
 
   g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
 }
 
 typedef struct
@@ -925,7 +854,7 @@ test_dead_links_leave_from_main_loop (void)
     ;
 
   g_assert_cmpuint (destroyed, ==, 1);
-  g_assert_cmpuint (count_links (broker), ==, 0);
+  g_assert_cmpuint (test_count_links (broker), ==, 0);
   g_assert_finalize_object (link);
 }
 
@@ -935,34 +864,34 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  add_guarded ("/Obs/Lifetime/target-finalized-while-queued",
+  test_add_guarded ("/Obs/Lifetime/target-finalized-while-queued",
                test_target_finalized_while_queued);
-  add_guarded ("/Obs/Lifetime/target-key-finalized-while-queued",
+  test_add_guarded ("/Obs/Lifetime/target-key-finalized-while-queued",
                test_target_key_finalized_while_queued);
-  add_guarded ("/Obs/Lifetime/source-finalized-while-queued",
+  test_add_guarded ("/Obs/Lifetime/source-finalized-while-queued",
                test_source_finalized_while_queued);
-  add_guarded ("/Obs/Lifetime/source-finalized-in-subscriber",
+  test_add_guarded ("/Obs/Lifetime/source-finalized-in-subscriber",
                test_source_finalized_in_subscriber);
-  add_guarded ("/Obs/Lifetime/target-finalized-in-subscriber",
+  test_add_guarded ("/Obs/Lifetime/target-finalized-in-subscriber",
                test_target_finalized_in_subscriber);
-  add_guarded ("/Obs/Lifetime/queued-object-finalized-in-transform",
+  test_add_guarded ("/Obs/Lifetime/queued-object-finalized-in-transform",
                test_queued_object_finalized_in_transform);
-  add_guarded ("/Obs/Lifetime/run-dispose-source", test_run_dispose_source);
-  add_guarded ("/Obs/Lifetime/run-dispose-target", test_run_dispose_target);
-  add_guarded ("/Obs/Lifetime/unlink-twice", test_unlink_twice);
-  add_guarded ("/Obs/Lifetime/unlink-after-inactive",
+  test_add_guarded ("/Obs/Lifetime/run-dispose-source", test_run_dispose_source);
+  test_add_guarded ("/Obs/Lifetime/run-dispose-target", test_run_dispose_target);
+  test_add_guarded ("/Obs/Lifetime/unlink-twice", test_unlink_twice);
+  test_add_guarded ("/Obs/Lifetime/unlink-after-inactive",
                test_unlink_after_inactive);
-  add_guarded ("/Obs/Lifetime/unlink-in-subscriber",
+  test_add_guarded ("/Obs/Lifetime/unlink-in-subscriber",
                test_unlink_in_subscriber);
-  add_guarded ("/Obs/Lifetime/broker-finalized-with-queued-keys",
+  test_add_guarded ("/Obs/Lifetime/broker-finalized-with-queued-keys",
                test_broker_finalized_with_queued_keys);
-  add_guarded ("/Obs/Lifetime/broker-finalized-while-held",
+  test_add_guarded ("/Obs/Lifetime/broker-finalized-while-held",
                test_broker_finalized_while_held);
-  add_guarded ("/Obs/Lifetime/everything-freed", test_everything_freed);
-  add_guarded ("/Obs/Lifetime/links-do-not-keep-objects",
+  test_add_guarded ("/Obs/Lifetime/everything-freed", test_everything_freed);
+  test_add_guarded ("/Obs/Lifetime/links-do-not-keep-objects",
                test_links_do_not_keep_objects);
-  add_guarded ("/Obs/Lifetime/links-leave-model", test_links_leave_model);
-  add_guarded ("/Obs/Lifetime/dead-links-leave-from-main-loop",
+  test_add_guarded ("/Obs/Lifetime/links-leave-model", test_links_leave_model);
+  test_add_guarded ("/Obs/Lifetime/dead-links-leave-from-main-loop",
                test_dead_links_leave_from_main_loop);
 
   return g_test_run ();
