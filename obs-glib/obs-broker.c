@@ -163,7 +163,7 @@ struct _ObsBroker
   guint         serial;
 
   /* owner-thread calls into user code outside a drain (a SYNC_CREATE
-   * copy): links unlinked meanwhile wait for the reap */
+   * copy): links unlinked meanwhile wait for obs_broker_finish() */
   guint         busy;
 
   guint         draining : 1;
@@ -497,21 +497,6 @@ obs_broker_trash_value_locked (ObsBroker *self,
   g_ptr_array_add (self->trash, value);
 }
 
-/* Frees what the lock's holders dropped. Called without the lock. */
-static void
-obs_broker_empty_trash (ObsBroker *self)
-{
-  g_autoptr(GPtrArray) trash = NULL;
-
-  obs_broker_lock (self);
-  if (self->trash->len > 0)
-    {
-      trash = g_steal_pointer (&self->trash);
-      self->trash = g_ptr_array_new_with_free_func (obs_free_value);
-    }
-  obs_broker_unlock (self);
-}
-
 static void
 obs_slot_clear_pending (ObsSlot *slot)
 {
@@ -622,6 +607,28 @@ out:
 
 /* Propagation ------------------------------------------------------------ */
 
+/* Calls a transform or subscription closure with the link and a copy of
+ * value; result may be NULL.
+ */
+static void
+obs_closure_call (GClosure     *closure,
+                  ObsLink      *link,
+                  const GValue *value,
+                  GValue       *result)
+{
+  GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
+
+  g_value_init (&params[0], OBS_TYPE_LINK);
+  g_value_set_object (&params[0], link);
+  g_value_init (&params[1], G_VALUE_TYPE (value));
+  g_value_copy (value, &params[1]);
+
+  g_closure_invoke (closure, result, 2, params, NULL);
+
+  g_value_unset (&params[1]);
+  g_value_unset (&params[0]);
+}
+
 /* A closure returns its value wrapped in a GValue of type G_TYPE_VALUE:
  * bindings fill it from whatever the function returned, and leave it
  * empty when the function raised, which a plain typed return value could
@@ -637,7 +644,6 @@ obs_transform_call (ObsTransform  *transform,
 {
   GParamSpec *from = forward ? link->source_pspec : link->target_pspec;
   GParamSpec *to = forward ? link->target_pspec : link->source_pspec;
-  GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
   GValue result = G_VALUE_INIT;
   const GValue *returned;
   gboolean ok = FALSE;
@@ -649,13 +655,8 @@ obs_transform_call (ObsTransform  *transform,
       return func (link, from_value, to_value, transform->data);
     }
 
-  g_value_init (&params[0], OBS_TYPE_LINK);
-  g_value_set_object (&params[0], link);
-  g_value_init (&params[1], G_VALUE_TYPE (from_value));
-  g_value_copy (from_value, &params[1]);
   g_value_init (&result, G_TYPE_VALUE);
-
-  g_closure_invoke (transform->closure, &result, 2, params, NULL);
+  obs_closure_call (transform->closure, link, from_value, &result);
 
   returned = g_value_get_boxed (&result);
   if (returned == NULL || !G_IS_VALUE (returned))
@@ -674,8 +675,6 @@ obs_transform_call (ObsTransform  *transform,
     ok = TRUE;
 
   g_value_unset (&result);
-  g_value_unset (&params[1]);
-  g_value_unset (&params[0]);
 
   return ok;
 }
@@ -685,8 +684,6 @@ obs_subscription_call (ObsTransform *transform,
                        ObsLink      *link,
                        const GValue *value)
 {
-  GValue params[2] = { G_VALUE_INIT, G_VALUE_INIT };
-
   if (transform->closure == NULL)
     {
       ObsSubscribeFunc func = (ObsSubscribeFunc) transform->func;
@@ -695,15 +692,7 @@ obs_subscription_call (ObsTransform *transform,
       return;
     }
 
-  g_value_init (&params[0], OBS_TYPE_LINK);
-  g_value_set_object (&params[0], link);
-  g_value_init (&params[1], G_VALUE_TYPE (value));
-  g_value_copy (value, &params[1]);
-
-  g_closure_invoke (transform->closure, NULL, 2, params, NULL);
-
-  g_value_unset (&params[1]);
-  g_value_unset (&params[0]);
+  obs_closure_call (transform->closure, link, value, NULL);
 }
 
 /* Whether g_debug() of the "Obs" domain would print. The environment is
@@ -742,7 +731,46 @@ obs_broker_report_locked (ObsBroker *self,
 static void
 obs_broker_report (ObsBroker *self,
                    ObsLink   *link,
-                   GError    *error);
+                   GError    *error)
+{
+  obs_broker_lock (self);
+  obs_broker_report_locked (self, link, error);
+  obs_broker_unlock (self);
+}
+
+/* Writes value into the step's target. The target's notify is this
+ * write's echo: it carries the stamp of the change that caused it, not a
+ * new one.
+ */
+static void
+obs_broker_write_target (ObsBroker    *self,
+                         ObsStep      *step,
+                         GParamSpec   *pspec,
+                         const GValue *value,
+                         guint64       stamp)
+{
+  ObsSlot *writing_slot = self->writing_slot;
+  guint64 writing_stamp = self->writing_stamp;
+
+  self->writing_slot = step->to;
+  self->writing_stamp = stamp;
+  self->echo_seen = FALSE;
+
+  g_object_set_property (step->target, pspec->name, value);
+
+  /* "notify" does not recurse: written from inside the target's own
+   * notify emission, GObject delivers the echo only after this drain
+   * returns. Remember it, so that echo continues the same run (and its
+   * count of rounds) instead of starting a new one. */
+  if (!self->echo_seen && step->to != NULL)
+    {
+      self->deferred_echo = step->to;
+      self->deferred_stamp = stamp;
+    }
+
+  self->writing_slot = writing_slot;
+  self->writing_stamp = writing_stamp;
+}
 
 /* Carries value along one step. Returns 1 if a target was written or a
  * subscriber called, 0 otherwise.
@@ -859,28 +887,7 @@ obs_broker_propagate (ObsBroker    *self,
                    to, pspec->name, contents);
         }
 
-      ObsSlot *writing_slot = self->writing_slot;
-      guint64 writing_stamp = self->writing_stamp;
-
-      /* The target's notify is this write's echo: it carries the stamp
-       * of the change that caused it, not a new one. */
-      self->writing_slot = step->to;
-      self->writing_stamp = stamp;
-      self->echo_seen = FALSE;
-      g_object_set_property (step->target, pspec->name, &out);
-
-      /* "notify" does not recurse: written from inside the target's own
-       * notify emission, GObject delivers the echo only after this drain
-       * returns. Remember it, so that echo continues the same run (and
-       * its count of rounds) instead of starting a new one. */
-      if (!self->echo_seen && step->to != NULL)
-        {
-          self->deferred_echo = step->to;
-          self->deferred_stamp = stamp;
-        }
-
-      self->writing_slot = writing_slot;
-      self->writing_stamp = writing_stamp;
+      obs_broker_write_target (self, step, pspec, &out, stamp);
     }
 
   g_value_unset (&out);
@@ -938,16 +945,6 @@ obs_broker_cycle_error_locked (ObsBroker *self,
                       OBS_LINK_ERROR_CYCLE,
                       "Links did not settle after %u rounds and were cut: %s",
                       self->max_rounds, path->str);
-}
-
-static void
-obs_broker_report (ObsBroker *self,
-                   ObsLink   *link,
-                   GError    *error)
-{
-  obs_broker_lock (self);
-  obs_broker_report_locked (self, link, error);
-  obs_broker_unlock (self);
 }
 
 /* Collects the steps that carry slot's value, with references, so they
@@ -1223,31 +1220,48 @@ obs_broker_release_link (ObsBroker *self,
   g_object_unref (link);
 }
 
-/* Lists the links made on other threads and releases those that went
- * inactive while no owner-thread code could. Called without the lock.
+/* Does, on the owner thread and without the lock, what had to wait for
+ * it: lists the links made on other threads, releases those that went
+ * inactive, emits link-error and frees the values dropped under the lock.
+ * Takes the lock once, and only steals what is there.
  */
 static void
-obs_broker_reap (ObsBroker *self)
+obs_broker_finish (ObsBroker *self)
 {
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) dead = NULL;
+  g_autoptr(GArray) errors = NULL;
+  g_autoptr(GPtrArray) trash = NULL;
   guint first_new;
 
   obs_broker_lock (self);
 
-  if (self->pending_links->len == 0 && self->dead_links->len == 0)
+  if (self->pending_links->len > 0)
     {
-      obs_broker_unlock (self);
-      return;
+      pending = g_steal_pointer (&self->pending_links);
+      self->pending_links = g_ptr_array_new ();
     }
 
-  pending = g_steal_pointer (&self->pending_links);
-  self->pending_links = g_ptr_array_new ();
-  dead = g_steal_pointer (&self->dead_links);
-  self->dead_links = g_ptr_array_new ();
+  if (self->dead_links->len > 0)
+    {
+      dead = g_steal_pointer (&self->dead_links);
+      self->dead_links = g_ptr_array_new ();
+    }
+
+  if (self->errors->len > 0)
+    {
+      errors = g_steal_pointer (&self->errors);
+      self->errors = g_array_new (FALSE, FALSE, sizeof (ObsPendingError));
+    }
+
+  if (self->trash->len > 0)
+    {
+      trash = g_steal_pointer (&self->trash);
+      self->trash = g_ptr_array_new_with_free_func (obs_free_value);
+    }
 
   first_new = self->n_links;
-  for (guint i = 0; i < pending->len; i++)
+  for (guint i = 0; pending != NULL && i < pending->len; i++)
     {
       ObsLink *link = g_ptr_array_index (pending, i);
 
@@ -1261,38 +1275,22 @@ obs_broker_reap (ObsBroker *self)
     g_list_model_items_changed (G_LIST_MODEL (self),
                                 first_new, 0, self->n_links - first_new);
 
-  for (guint i = 0; i < dead->len; i++)
+  for (guint i = 0; dead != NULL && i < dead->len; i++)
     obs_broker_release_link (self, g_ptr_array_index (dead, i));
-}
 
-static void
-obs_broker_emit_errors (ObsBroker *self)
-{
-  g_autoptr(GArray) errors = NULL;
-
-  obs_broker_lock (self);
-  if (self->errors->len == 0)
+  for (guint i = 0; errors != NULL && i < errors->len; i++)
     {
-      obs_broker_unlock (self);
-      return;
-    }
-  errors = g_steal_pointer (&self->errors);
-  self->errors = g_array_new (FALSE, FALSE, sizeof (ObsPendingError));
-  obs_broker_unlock (self);
-
-  for (guint i = 0; i < errors->len; i++)
-    {
-      ObsPendingError *pending = &g_array_index (errors, ObsPendingError, i);
+      ObsPendingError *error = &g_array_index (errors, ObsPendingError, i);
 
       /* A cycle is always worth a warning; other errors only when nobody
        * listens for them. */
-      if (g_error_matches (pending->error, OBS_LINK_ERROR, OBS_LINK_ERROR_CYCLE) ||
+      if (g_error_matches (error->error, OBS_LINK_ERROR, OBS_LINK_ERROR_CYCLE) ||
           !g_signal_has_handler_pending (self, signals[LINK_ERROR], 0, TRUE))
-        g_warning ("%s", pending->error->message);
+        g_warning ("%s", error->error->message);
 
-      g_signal_emit (self, signals[LINK_ERROR], 0, pending->link, pending->error);
-      g_clear_object (&pending->link);
-      g_clear_error (&pending->error);
+      g_signal_emit (self, signals[LINK_ERROR], 0, error->link, error->error);
+      g_clear_object (&error->link);
+      g_clear_error (&error->error);
     }
 }
 
@@ -1339,9 +1337,7 @@ obs_broker_drain (ObsBroker *self)
 
   obs_broker_unlock (self);
 
-  obs_broker_reap (self);
-  obs_broker_emit_errors (self);
-  obs_broker_empty_trash (self);
+  obs_broker_finish (self);
 
   g_object_unref (self);
 
@@ -1357,8 +1353,6 @@ obs_broker_run_immediate (ObsBroker *self,
                           gboolean   continued)
 {
   gboolean debug = obs_debug_enabled ();
-  gboolean reap;
-  gboolean errors;
 
   g_object_ref (self);
 
@@ -1390,16 +1384,9 @@ obs_broker_run_immediate (ObsBroker *self,
   self->immediate_run = FALSE;
   self->draining = FALSE;
 
-  reap = self->pending_links->len > 0 || self->dead_links->len > 0;
-  errors = self->errors->len > 0;
-
   obs_broker_unlock (self);
 
-  if (reap)
-    obs_broker_reap (self);
-  if (errors)
-    obs_broker_emit_errors (self);
-  obs_broker_empty_trash (self);
+  obs_broker_finish (self);
 
   g_object_unref (self);
 }
@@ -1531,15 +1518,9 @@ obs_broker_dispose (GObject *object)
 
   /* Transforms run user code: release them without the lock. */
   for (guint i = 0; i < released->len; i++)
-    {
-      ObsLink *link = g_ptr_array_index (released, i);
+    obs_broker_release_link (self, g_ptr_array_index (released, i));
 
-      link->listed = FALSE;
-      obs_broker_release_link (self, link);
-    }
-
-  obs_broker_emit_errors (self);
-  obs_broker_empty_trash (self);
+  obs_broker_finish (self);
 
   G_OBJECT_CLASS (obs_broker_parent_class)->dispose (object);
 }
@@ -2144,8 +2125,7 @@ obs_broker_sync_link (ObsBroker *self,
 
   g_clear_object (&step.link);
 
-  obs_broker_reap (self);
-  obs_broker_emit_errors (self);
+  obs_broker_finish (self);
 }
 
 static ObsLink *
@@ -2680,7 +2660,7 @@ obs_broker_unlink_link (ObsBroker *self,
   /* Transforms may be running further up this thread's stack during a
    * drain, and the model belongs to the owner thread: otherwise wait. A
    * link made on another thread and not listed yet waits too, so the
-   * reap finds it in pending_links still alive. */
+   * finish step finds it in pending_links still alive. */
   now = obs_broker_is_owner (self) && !self->draining &&
         self->busy == 0 && link->listed;
   if (!now)

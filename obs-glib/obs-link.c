@@ -273,10 +273,11 @@ static GObject *
 obs_link_dup_end (ObsLink  *self,
                   gboolean  source)
 {
-  g_autoptr(ObsBroker) broker = g_atomic_pointer_get (&self->broker);
+  g_autoptr(ObsBroker) broker = NULL;
   GObject *object = NULL;
   ObsSlot *slot;
 
+  broker = g_atomic_pointer_get (&self->broker);
   if (broker == NULL)
     return NULL;
 
