@@ -473,6 +473,45 @@ obs_read_property (GParamSpec *pspec,
   g_object_get_property (object, pspec->name, value);
 }
 
+/* Writes a linked property whose value already has the property's type
+ * and passed its validation. When the name found the property itself, the
+ * class's set_property is called directly, as GObject does once it has
+ * looked the name up; a property that does not notify by itself is
+ * notified after the setter returns, with the object's notifications held
+ * meanwhile so the two notifies make one. Deprecated properties go through
+ * g_object_set_property(), which warns about them.
+ */
+static void
+obs_write_property (GParamSpec   *pspec,
+                    gboolean      direct,
+                    GObject      *object,
+                    const GValue *value)
+{
+  GObjectClass *klass;
+  gboolean notify;
+
+  if (!direct || (pspec->flags & G_PARAM_DEPRECATED) != 0)
+    {
+      g_object_set_property (object, pspec->name, value);
+      return;
+    }
+
+  klass = g_type_class_peek (pspec->owner_type);
+  notify = (pspec->flags & G_PARAM_READABLE) != 0 &&
+           (pspec->flags & G_PARAM_EXPLICIT_NOTIFY) == 0;
+
+  if (notify)
+    g_object_freeze_notify (object);
+
+  klass->set_property (object, pspec->param_id, value, pspec);
+
+  if (notify)
+    {
+      g_object_notify_by_pspec (object, pspec);
+      g_object_thaw_notify (object);
+    }
+}
+
 static void
 obs_slot_read (ObsSlot *slot,
                GObject *object,
@@ -517,7 +556,7 @@ obs_slot_store_pending (ObsSlot *slot)
   obs_slot_clear_pending (slot);
   slot->pending = g_new0 (GValue, 1);
 
-  g_value_init (slot->pending, G_PARAM_SPEC_VALUE_TYPE (slot->pspec));
+  g_value_init (slot->pending, slot->pspec->value_type);
   obs_slot_read (slot, slot->watch->object, slot->pending);
 }
 
@@ -756,7 +795,7 @@ obs_broker_write_target (ObsBroker    *self,
   self->writing_stamp = stamp;
   self->echo_seen = FALSE;
 
-  g_object_set_property (step->target, pspec->name, value);
+  obs_write_property (pspec, step->to_direct, step->target, value);
 
   /* "notify" does not recurse: written from inside the target's own
    * notify emission, GObject delivers the echo only after this drain
@@ -790,6 +829,7 @@ obs_broker_propagate (ObsBroker    *self,
   GValue out = G_VALUE_INIT;
   GValue inverted = G_VALUE_INIT;
   const GValue *input = value;
+  const GValue *result;
   GError *error = NULL;
   gboolean ok;
 
@@ -814,7 +854,6 @@ obs_broker_propagate (ObsBroker    *self,
     }
 
   pspec = step->forward ? link->target_pspec : link->source_pspec;
-  g_value_init (&out, G_PARAM_SPEC_VALUE_TYPE (pspec));
 
   if (link->flags & OBS_LINK_INVERT_BOOLEAN)
     {
@@ -823,28 +862,31 @@ obs_broker_propagate (ObsBroker    *self,
       input = &inverted;
     }
 
-  if (transform != NULL)
+  /* A plain copy between properties of one type writes what was read. */
+  if (transform == NULL && G_VALUE_TYPE (input) == pspec->value_type)
     {
-      ok = obs_transform_call (transform, link, step->forward, input, &out,
-                               &error);
-    }
-  else if (G_VALUE_TYPE (input) == G_VALUE_TYPE (&out))
-    {
-      g_value_copy (input, &out);
+      result = input;
       ok = TRUE;
     }
   else
     {
-      ok = g_value_transform (input, &out);
+      g_value_init (&out, pspec->value_type);
+      result = &out;
+
+      if (transform != NULL)
+        ok = obs_transform_call (transform, link, step->forward, input, &out,
+                                 &error);
+      else
+        ok = g_value_transform (input, &out);
     }
 
   /* A binding may hand back a value of another type in place of the one
    * it was given (Vala assigns the whole GValue): convert it. */
-  if (ok && G_VALUE_TYPE (&out) != G_PARAM_SPEC_VALUE_TYPE (pspec))
+  if (ok && G_VALUE_TYPE (result) != pspec->value_type)
     {
       GValue converted = G_VALUE_INIT;
 
-      g_value_init (&converted, G_PARAM_SPEC_VALUE_TYPE (pspec));
+      g_value_init (&converted, pspec->value_type);
       ok = g_value_transform (&out, &converted);
       if (!ok)
         g_set_error (&error, OBS_LINK_ERROR, OBS_LINK_ERROR_TRANSFORM_FAILED,
@@ -856,8 +898,33 @@ obs_broker_propagate (ObsBroker    *self,
       out = converted;
     }
 
-  if (G_IS_VALUE (&inverted))
-    g_value_unset (&inverted);
+  /* GObject would refuse the value with a warning; say which link made
+   * it instead, and leave the target alone. */
+  if (ok && !g_param_value_is_valid (pspec, result))
+    {
+      if ((pspec->flags & G_PARAM_LAX_VALIDATION) != 0)
+        {
+          if (result != &out)
+            {
+              g_value_init (&out, pspec->value_type);
+              g_value_copy (result, &out);
+              result = &out;
+            }
+
+          g_param_value_validate (pspec, &out);
+        }
+      else
+        {
+          g_autofree char *contents = g_strdup_value_contents (result);
+
+          g_set_error (&error, OBS_LINK_ERROR, OBS_LINK_ERROR_INVALID_VALUE,
+                       "Value %s is invalid or out of range for property "
+                       "“%s” of %s",
+                       contents, pspec->name,
+                       G_OBJECT_TYPE_NAME (step->target));
+          ok = FALSE;
+        }
+    }
 
   if (error != NULL)
     obs_broker_report (self, link, g_steal_pointer (&error));
@@ -866,9 +933,9 @@ obs_broker_propagate (ObsBroker    *self,
     {
       GValue current = G_VALUE_INIT;
 
-      g_value_init (&current, G_PARAM_SPEC_VALUE_TYPE (pspec));
+      g_value_init (&current, pspec->value_type);
       obs_read_property (pspec, step->to_direct, step->target, &current);
-      if (g_param_values_cmp (pspec, &out, &current) == 0)
+      if (g_param_values_cmp (pspec, result, &current) == 0)
         ok = FALSE;
       g_value_unset (&current);
     }
@@ -877,7 +944,7 @@ obs_broker_propagate (ObsBroker    *self,
     {
       if (debug)
         {
-          g_autofree char *contents = g_strdup_value_contents (&out);
+          g_autofree char *contents = g_strdup_value_contents (result);
           g_autofree char *from = obs_describe_object (source);
           g_autofree char *to = obs_describe_object (step->target);
 
@@ -887,10 +954,14 @@ obs_broker_propagate (ObsBroker    *self,
                    to, pspec->name, contents);
         }
 
-      obs_broker_write_target (self, step, pspec, &out, stamp);
+      obs_broker_write_target (self, step, pspec, result, stamp);
     }
 
-  g_value_unset (&out);
+  if (G_VALUE_TYPE (&out) != G_TYPE_INVALID)
+    g_value_unset (&out);
+
+  if (G_VALUE_TYPE (&inverted) != G_TYPE_INVALID)
+    g_value_unset (&inverted);
 
   return ok ? 1 : 0;
 }
@@ -1070,9 +1141,9 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
 
   obs_broker_unlock (self);
 
-  if (!G_IS_VALUE (&value))
+  if (G_VALUE_TYPE (&value) == G_TYPE_INVALID)
     {
-      g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (slot->pspec));
+      g_value_init (&value, slot->pspec->value_type);
       obs_slot_read (slot, source, &value);
     }
 
@@ -1294,6 +1365,26 @@ obs_broker_finish (ObsBroker *self)
     }
 }
 
+/* Releases the lock, then finishes when something waits for it: most
+ * drains leave nothing, and taking the lock again would cost each
+ * propagation. Whoever adds to these lists later schedules a drain.
+ */
+static void
+obs_broker_unlock_and_finish (ObsBroker *self)
+{
+  gboolean leftovers;
+
+  leftovers = self->pending_links->len > 0 ||
+              self->dead_links->len > 0 ||
+              self->errors->len > 0 ||
+              self->trash->len > 0;
+
+  obs_broker_unlock (self);
+
+  if (leftovers)
+    obs_broker_finish (self);
+}
+
 /* Draining --------------------------------------------------------------- */
 
 static guint
@@ -1335,9 +1426,7 @@ obs_broker_drain (ObsBroker *self)
   if (self->incoming_head != NULL)
     obs_broker_schedule_locked (self);
 
-  obs_broker_unlock (self);
-
-  obs_broker_finish (self);
+  obs_broker_unlock_and_finish (self);
 
   g_object_unref (self);
 
@@ -1384,9 +1473,7 @@ obs_broker_run_immediate (ObsBroker *self,
   self->immediate_run = FALSE;
   self->draining = FALSE;
 
-  obs_broker_unlock (self);
-
-  obs_broker_finish (self);
+  obs_broker_unlock_and_finish (self);
 
   g_object_unref (self);
 }
@@ -2109,7 +2196,7 @@ obs_broker_sync_link (ObsBroker *self,
 
   obs_broker_unlock (self);
 
-  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (source_pspec));
+  g_value_init (&value, source_pspec->value_type);
   obs_read_property (source_pspec, source_direct, source, &value);
 
   obs_broker_propagate (self, &step, source, &value, stamp, FALSE,

@@ -63,6 +63,8 @@ typedef enum /*< flags,prefix=OBS_LINK >*/
  * @OBS_LINK_ERROR_CYCLE: a cycle of links did not settle and was cut
  * @OBS_LINK_ERROR_TRANSFORM_FAILED: a transform raised an error or
  *   returned a value of the wrong type
+ * @OBS_LINK_ERROR_INVALID_VALUE: a value was invalid or out of range for
+ *   the property it was to be written to, which was left unchanged
  *
  * Errors reported when a link is made, and through
  * [signal@Obs.Broker::link-error] while links propagate.
@@ -78,6 +80,7 @@ typedef enum /*< prefix=OBS_LINK_ERROR >*/
   OBS_LINK_ERROR_SELF_LINK,
   OBS_LINK_ERROR_CYCLE,
   OBS_LINK_ERROR_TRANSFORM_FAILED,
+  OBS_LINK_ERROR_INVALID_VALUE,
 } ObsLinkError;
 
 /**

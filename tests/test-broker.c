@@ -848,6 +848,85 @@ test_convert_types (void)
 }
 
 static void
+test_invalid_value (void)
+{
+  g_autoptr(ObsBroker) broker = obs_broker_new ();
+  g_autoptr(TestThing) t1 = test_thing_new (0);
+  g_autoptr(TestThing) t2 = test_thing_new (0);
+  g_autoptr(GError) error = NULL;
+  ErrorLog log = { 0, };
+  ObsLink *link;
+  double ratio = -1.0;
+
+  g_test_summary ("A value out of the target property's range is not "
+                  "written: link-error reports INVALID_VALUE naming the "
+                  "type and property, and the link goes on working");
+
+  g_signal_connect (broker, "link-error", G_CALLBACK (on_link_error), &log);
+
+  link = obs_broker_dlink (broker, G_OBJECT (t1), "a", G_OBJECT (t2), "ratio",
+                           OBS_LINK_DEFAULT, &error);
+  g_assert_no_error (error);
+
+  test_thing_set_a (t1, 12);
+  g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
+  test_thing_reset_notifies (t2);
+
+  /* "ratio" goes from 0 to 1000 */
+  test_thing_set_a (t1, 5000);
+  g_assert_cmpuint (obs_broker_flush (broker), ==, 0);
+
+  g_object_get (t2, "ratio", &ratio, NULL);
+  g_assert_cmpfloat (ratio, ==, 12.0);
+  g_assert_cmpuint (test_thing_count_notifies (t2, "ratio"), ==, 0);
+  g_assert_cmpuint (log.count, ==, 1);
+  g_assert_true (log.link == link);
+  g_assert_error (log.error, OBS_LINK_ERROR, OBS_LINK_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (log.error->message, "“ratio”"));
+  g_assert_nonnull (strstr (log.error->message, "TestThing"));
+  g_assert_nonnull (strstr (log.error->message, "5000"));
+
+  test_thing_set_a (t1, 999);
+  g_assert_cmpuint (obs_broker_flush (broker), ==, 1);
+  g_object_get (t2, "ratio", &ratio, NULL);
+  g_assert_cmpfloat (ratio, ==, 999.0);
+  g_assert_cmpuint (test_thing_count_notifies (t2, "ratio"), ==, 1);
+  g_assert_cmpuint (log.count, ==, 1);
+
+  error_log_clear (&log);
+}
+
+static void
+test_write_notifies_once (void)
+{
+  g_autoptr(ObsBroker) broker = obs_broker_new ();
+  g_autoptr(TestThing) t1 = test_thing_new (0);
+  g_autoptr(TestThing) t2 = test_thing_new (0);
+  g_autoptr(GError) error = NULL;
+  int loud = 0;
+
+  g_test_summary ("Writing a property that does not notify by itself "
+                  "emits one notify per write, as g_object_set() would");
+
+  g_assert_nonnull (obs_broker_dlink (broker, G_OBJECT (t1), "a",
+                                      G_OBJECT (t2), "loud",
+                                      OBS_LINK_IMMEDIATE, &error));
+  g_assert_no_error (error);
+  test_thing_reset_notifies (t2);
+
+  test_thing_set_a (t1, 3);
+  g_object_get (t2, "loud", &loud, NULL);
+  g_assert_cmpint (loud, ==, 3);
+  g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 1);
+
+  test_thing_set_a (t1, 4);
+  test_thing_set_a (t1, 5);
+  g_object_get (t2, "loud", &loud, NULL);
+  g_assert_cmpint (loud, ==, 5);
+  g_assert_cmpuint (test_thing_count_notifies (t2, "loud"), ==, 3);
+}
+
+static void
 recorder_destroy (gpointer data)
 {
   Recorder *recorder = data;
@@ -2206,6 +2285,9 @@ main (int   argc,
   test_add_guarded ("/Obs/Broker/closure-transform-failed",
                test_closure_transform_failed);
   test_add_guarded ("/Obs/Broker/convert-types", test_convert_types);
+  test_add_guarded ("/Obs/Broker/invalid-value", test_invalid_value);
+  test_add_guarded ("/Obs/Broker/write-notifies-once",
+                    test_write_notifies_once);
   test_add_guarded ("/Obs/Broker/subscribe", test_subscribe);
   test_add_guarded_full ("/Obs/Broker/chain-million", test_chain_million,
                     CHAIN_TIMEOUT);
