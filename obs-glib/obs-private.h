@@ -51,6 +51,15 @@ struct _ObsWatch
   gint       ref_count;
 
   guint      dead : 1;
+
+  /* obs-glib holds the object's notifications back while a burst of
+   * changes to its one slot waits in the queue (see obs_broker_freeze);
+   * the broker's frozen array holds a reference on the watch meanwhile */
+  guint      frozen : 1;
+
+  /* the notifications held back are being let go: they are stamped, not
+   * read, because the slot is queued or being dispatched */
+  guint      thawing : 1;
 };
 
 /* One per linked property of a watched object: the queue key. */
