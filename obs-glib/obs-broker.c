@@ -58,7 +58,9 @@ typedef struct
 
 typedef struct
 {
-  ObsLink    *link;       /* owned reference */
+  /* not owned: a link stays alive until the drain is over, because
+   * links are only let go of by obs_broker_finish() while one runs */
+  ObsLink    *link;
   GObject    *target;     /* owned reference; NULL for a subscription */
 
   /* the slot written: another thread may free it meanwhile, so it is
@@ -1249,7 +1251,7 @@ obs_broker_collect_locked (ObsBroker *self,
           step.target = NULL;
         }
 
-      step.link = g_object_ref (link);
+      step.link = link;
       g_array_append_val (self->steps, step);
     }
 
@@ -1323,7 +1325,6 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       if (step->target != NULL)
         OBS_TSAN_RELEASE (step->target);
       g_clear_object (&step->target);
-      g_clear_object (&step->link);
     }
 
   g_value_unset (&value);
@@ -1469,7 +1470,9 @@ obs_broker_finish (ObsBroker *self)
       self->pending_links = g_ptr_array_new ();
     }
 
-  if (self->dead_links->len > 0)
+  /* Steps of a drain further up this thread's stack still point at the
+   * links: that drain lets go of them when it finishes. */
+  if (self->dead_links->len > 0 && !self->draining)
     {
       dead = g_steal_pointer (&self->dead_links);
       self->dead_links = g_ptr_array_new ();
@@ -1531,7 +1534,7 @@ obs_broker_unlock_and_finish (ObsBroker *self)
   gboolean leftovers;
 
   leftovers = self->pending_links->len > 0 ||
-              self->dead_links->len > 0 ||
+              (self->dead_links->len > 0 && !self->draining) ||
               self->errors->len > 0 ||
               self->trash->len > 0;
 
@@ -1613,8 +1616,9 @@ obs_broker_run_immediate (ObsBroker *self,
     }
 
   obs_slot_ref (slot);
-  g_ptr_array_add (self->immediate, slot);
+  obs_broker_dispatch_slot_locked (self, slot, TRUE, debug);
 
+  /* the slots its links changed, and theirs, in the order they changed */
   for (guint i = 0; i < self->immediate->len; i++)
     {
       ObsSlot *next = g_ptr_array_index (self->immediate, i);
@@ -1622,9 +1626,15 @@ obs_broker_run_immediate (ObsBroker *self,
       obs_broker_dispatch_slot_locked (self, next, TRUE, debug);
     }
 
-  for (guint i = 0; i < self->immediate->len; i++)
-    obs_broker_unref_slot_locked (self, g_ptr_array_index (self->immediate, i));
-  g_ptr_array_set_size (self->immediate, 0);
+  if (self->immediate->len > 0)
+    {
+      for (guint i = 0; i < self->immediate->len; i++)
+        obs_broker_unref_slot_locked (self,
+                                      g_ptr_array_index (self->immediate, i));
+      g_ptr_array_set_size (self->immediate, 0);
+    }
+
+  obs_broker_unref_slot_locked (self, slot);
 
   self->immediate_run = FALSE;
   self->draining = FALSE;
@@ -1761,11 +1771,24 @@ obs_broker_dispose (GObject *object)
   if (n_listed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, n_listed, 0);
 
-  /* Transforms run user code: release them without the lock. */
-  for (guint i = 0; i < released->len; i++)
-    obs_broker_release_link (self, g_ptr_array_index (released, i));
+  /* Disposed by user code that a drain or a copy called: the steps
+   * further up the stack still use the links, so they wait for the
+   * finish step of that drain. */
+  if (self->draining || self->busy > 0)
+    {
+      obs_broker_lock (self);
+      g_ptr_array_extend_and_steal (self->dead_links,
+                                    g_steal_pointer (&released));
+      obs_broker_unlock (self);
+    }
+  else
+    {
+      /* Transforms run user code: release them without the lock. */
+      for (guint i = 0; i < released->len; i++)
+        obs_broker_release_link (self, g_ptr_array_index (released, i));
 
-  obs_broker_finish (self);
+      obs_broker_finish (self);
+    }
 
   G_OBJECT_CLASS (obs_broker_parent_class)->dispose (object);
 }
