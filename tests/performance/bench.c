@@ -1481,10 +1481,63 @@ memory_per_link (LinkKind kind,
 }
 
 static void
+hook_notify (GObject    *object,
+             GParamSpec *pspec,
+             gpointer    user_data)
+{
+}
+
+static void
+hook_closure_destroyed (gpointer  data,
+                        GClosure *closure)
+{
+}
+
+static void
+hook_weak_notify (gpointer  data,
+                  GObject  *where_the_object_was)
+{
+}
+
+/* What GLib alone charges for what a broker needs of each linked pair
+ * of objects: one "notify" handler with data and a destroy notify on each
+ * end that propagates, and one weak reference on each end to know when it
+ * goes. Measured like memory_per_link(). */
+static double
+memory_hooks_per_link (gboolean two_way,
+                       guint    n)
+{
+  BenchThing **things = bench_things_new (2 * n);
+  gint64 before;
+  gint64 after;
+
+  before = heap_in_use ();
+  for (guint i = 0; i < 2 * n; i++)
+    {
+      if (i % 2 == 0 || two_way)
+        g_signal_connect_data (things[i], "notify", G_CALLBACK (hook_notify),
+                               things[i], hook_closure_destroyed, 0);
+      g_object_weak_ref (G_OBJECT (things[i]), hook_weak_notify, NULL);
+    }
+  after = heap_in_use ();
+
+  for (guint i = 0; i < 2 * n; i++)
+    {
+      g_signal_handlers_disconnect_by_func (things[i], hook_notify, things[i]);
+      g_object_weak_unref (G_OBJECT (things[i]), hook_weak_notify, NULL);
+    }
+
+  bench_things_free (things, 2 * n);
+
+  return (double) (after - before) / n;
+}
+
+static void
 group_memory (void)
 {
   double samples[N_KINDS][MAX_REPS];
   double per_link[N_KINDS];
+  double hooks[2];
   const char *names[N_KINDS] = {
     "obs-glib one-way", "obs-glib two-way",
     "GBinding one-way", "GBinding two-way",
@@ -1508,6 +1561,11 @@ group_memory (void)
   for (guint k = 0; k < N_KINDS; k++)
     per_link[k] = median (samples[k], config.reps);
 
+  row_begin (ROW_MEMORY_ONE_WAY, "GLib hooks");
+  hooks[0] = memory_hooks_per_link (FALSE, config.memory_links);
+  row_begin (ROW_MEMORY_TWO_WAY, "GLib hooks");
+  hooks[1] = memory_hooks_per_link (TRUE, config.memory_links);
+
   for (guint w = 0; w < 2; w++)
     {
       guint index = w == 0 ? ROW_MEMORY_ONE_WAY : ROW_MEMORY_TWO_WAY;
@@ -1529,6 +1587,11 @@ group_memory (void)
 
       row_note (&result, "mallinfo2 uordblks + hblkhd, G_SLICE=%s",
                 g_getenv ("G_SLICE") ? g_getenv ("G_SLICE") : "(unset)");
+      row_note (&result, "GLib alone: %s and a weak reference per object "
+                "cost %.0f B a pair, %.2f of GBinding's",
+                w == 0 ? "a notify handler on the source"
+                       : "a notify handler on each end",
+                hooks[w], hooks[w] / result.gbinding);
       row_report (index, &result);
     }
 }
