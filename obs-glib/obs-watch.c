@@ -6,6 +6,15 @@
  * what changed. Each linked property of the object is a slot, the key the
  * broker queues.
  *
+ * What it costs: GLib charges about 270 bytes for the handler and about
+ * 100 for each weak reference, and obs-glib adds a watch, a slot and the
+ * broker's table entry per object and a link object per link. A link
+ * between two objects that nothing else links costs about 940 bytes in
+ * all, a little less than a GBinding, of which GLib's part alone is
+ * about 460; the benchmark's goal of a quarter of a GBinding is out of
+ * reach while each watched object needs its own handler and weak
+ * reference. Objects linked many times share theirs.
+ *
  * All functions here are called with the broker's lock held.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later

@@ -13,115 +13,6 @@
 #include "test-thing.h"
 #include "test-util.h"
 
-/* An object with no notify method of its class, so that obs-glib can be
- * its only listener. */
-
-#define QUIET_TYPE_THING (quiet_thing_get_type ())
-
-G_DECLARE_FINAL_TYPE (QuietThing, quiet_thing, QUIET, THING, GObject)
-
-struct _QuietThing
-{
-  GObject parent_instance;
-
-  int     a;
-  int     b;
-};
-
-enum {
-  PROP_0,
-  PROP_A,
-  PROP_B,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-G_DEFINE_FINAL_TYPE (QuietThing, quiet_thing, G_TYPE_OBJECT)
-
-static void
-quiet_thing_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
-{
-  QuietThing *self = QUIET_THING (object);
-
-  switch (prop_id)
-    {
-    case PROP_A:
-      g_value_set_int (value, self->a);
-      break;
-
-    case PROP_B:
-      g_value_set_int (value, self->b);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-quiet_thing_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
-{
-  QuietThing *self = QUIET_THING (object);
-  int *field;
-
-  switch (prop_id)
-    {
-    case PROP_A:
-      field = &self->a;
-      break;
-
-    case PROP_B:
-      field = &self->b;
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
-    }
-
-  if (*field == g_value_get_int (value))
-    return;
-
-  *field = g_value_get_int (value);
-  g_object_notify_by_pspec (object, pspec);
-}
-
-static void
-quiet_thing_class_init (QuietThingClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
-                   G_PARAM_STATIC_STRINGS;
-
-  object_class->get_property = quiet_thing_get_property;
-  object_class->set_property = quiet_thing_set_property;
-
-  properties[PROP_A] =
-    g_param_spec_int ("a", NULL, NULL, G_MININT, G_MAXINT, 0, rw);
-  properties[PROP_B] =
-    g_param_spec_int ("b", NULL, NULL, G_MININT, G_MAXINT, 0, rw);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-}
-
-static void
-quiet_thing_init (QuietThing *self)
-{
-}
-
-static QuietThing *
-quiet_thing_new (void)
-{
-  return g_object_new (QUIET_TYPE_THING, NULL);
-}
-
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -133,7 +24,7 @@ count_notify (GObject    *object,
 }
 
 static void
-set_times (QuietThing *thing,
+set_times (TestQuiet *thing,
            int         first,
            int         last)
 {
@@ -163,7 +54,7 @@ static void
 test_burst_coalesces (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   guint count = 0;
 
@@ -193,7 +84,7 @@ static void
 test_burst_late_listener (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   guint count = 0;
 
@@ -223,7 +114,7 @@ static void
 test_burst_other_listener (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   guint count = 0;
   gulong id;
@@ -250,7 +141,7 @@ static void
 test_burst_shared_target (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   g_autoptr(TestThing) next = test_thing_new (0);
 
@@ -280,7 +171,7 @@ static void
 test_burst_new_link (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   g_autoptr(TestThing) next = test_thing_new (0);
   guint count = 0;
@@ -313,7 +204,7 @@ static void
 test_burst_unlink (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   ObsLink *link;
   guint count = 0;
@@ -338,7 +229,7 @@ static void
 test_burst_run_dispose (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   ObsLink *link;
   guint count = 0;
@@ -365,7 +256,7 @@ static void
 test_burst_finalized (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  QuietThing *source = quiet_thing_new ();
+  TestQuiet *source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
 
   g_test_summary ("A source finalized during a burst leaves nothing to "
@@ -384,7 +275,7 @@ static void
 test_burst_broker_gone (void)
 {
   ObsBroker *broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
   guint count = 0;
 
@@ -406,7 +297,7 @@ static void
 test_burst_held (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
-  g_autoptr(QuietThing) source = quiet_thing_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
   g_autoptr(TestThing) target = test_thing_new (0);
 
   g_test_summary ("A burst inside hold() and release() settles at the "

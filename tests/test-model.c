@@ -116,6 +116,10 @@ typedef enum
 
   /* check what links and objects do, not the values */
   FEATURE_NO_VALUES = 1 << 2,
+
+  /* objects whose class has no notify method, so that the broker holds
+   * back the notifications of lone sources during bursts */
+  FEATURE_QUIET = 1 << 3,
 } Features;
 
 typedef struct
@@ -138,6 +142,9 @@ static const Variant variants[] = {
     "latest change wins" },
   { "all", FEATURE_TRIGGER | FEATURE_TWO_WAY,
     "Every kind of step together" },
+  { "quiet", FEATURE_TRIGGER | FEATURE_QUIET,
+    "As trigger, on objects the broker alone listens to, so that it "
+    "holds back the notifications of lone sources during bursts" },
   { "lifetime", FEATURE_TRIGGER | FEATURE_TWO_WAY | FEATURE_NO_VALUES,
     "Every kind of step together, checking only handles, the list model "
     "and that every object and link is finalized, so that these checks "
@@ -185,8 +192,9 @@ static const guint op_weights[N_OPS] = {
 
 typedef struct
 {
-  /* owned; NULL once the model dropped it */
-  TestThing *thing;
+  /* owned; NULL once the model dropped it: a TestThing, or a TestQuiet
+   * in the quiet variant */
+  GObject   *thing;
 
   /* set when the object is finalized, by data the object holds; weak
    * pointers and GWeakRef would not do, g_object_run_dispose() clears
@@ -348,7 +356,7 @@ static GObject *
 node_object (Model *m,
              guint  node)
 {
-  return G_OBJECT (m->objects[node / 2].thing);
+  return m->objects[node / 2].thing;
 }
 
 static const char *
@@ -1604,7 +1612,8 @@ op_set (Model *m)
   model_log (m, "set thing#%u:%s = %d (holds %d)",
              node / 2, node_prop (node), value, before);
 
-  if (node % 2 == 0 && g_rand_boolean (m->rand))
+  if (node % 2 == 0 && g_rand_boolean (m->rand) &&
+      TEST_IS_THING (node_object (m, node)))
     test_thing_set_a (TEST_THING (node_object (m, node)), value);
   else
     g_object_set (node_object (m, node), node_prop (node), value, NULL);
@@ -1645,7 +1654,7 @@ op_trigger (Model *m)
   model_log (m, "trigger thing#%u:%s", object,
              prop == 2 ? "(all)" : node_props[prop]);
 
-  obs_broker_trigger (m->broker, G_OBJECT (m->objects[object].thing),
+  obs_broker_trigger (m->broker, m->objects[object].thing,
                       prop == 2 ? NULL : node_props[prop]);
 
   for (guint p = 0; p < 2; p++)
@@ -1768,7 +1777,7 @@ op_dispose (Model *m)
 
   model_log (m, "run-dispose thing#%u", index);
 
-  g_object_run_dispose (G_OBJECT (m->objects[index].thing));
+  g_object_run_dispose (m->objects[index].thing);
   m->objects[index].disposed = TRUE;
 
   if (*m->objects[index].finalized)
@@ -1800,14 +1809,17 @@ model_create (Model *m,
   int a = random_value (m);
   int b = random_value (m);
 
-  object->thing = test_thing_new (a);
+  if (m->features & FEATURE_QUIET)
+    object->thing = G_OBJECT (test_quiet_new (a));
+  else
+    object->thing = G_OBJECT (test_thing_new (a));
   object->disposed = FALSE;
   g_object_set (object->thing, "b", b, NULL);
-  obs_set_object_name (G_OBJECT (object->thing), name);
+  obs_set_object_name (object->thing, name);
 
   object->finalized = g_new0 (gboolean, 1);
   g_ptr_array_add (m->flags, object->finalized);
-  g_object_set_data_full (G_OBJECT (object->thing), "test-model-finalized",
+  g_object_set_data_full (object->thing, "test-model-finalized",
                           object->finalized, mark_finalized);
 
   for (guint prop = 0; prop < 2; prop++)
@@ -2161,10 +2173,15 @@ main (int   argc,
 
       /* FIXME: a drawn seed can still hit a scenario the model gets
        * wrong: two-way seeds 2547966073 and 3168634479 disagree with the
-       * library after a SYNC_CREATE link made while held, and the
-       * disagreement has not been traced to either side yet. Until it
-       * is, drawn seeds run only with -m thorough, so CI stays
-       * deterministic; replay those two with OBS_MODEL_SEED. */
+       * library after a SYNC_CREATE link made while held, and about one
+       * drawn seed in four of the trigger variant disagrees too (seed
+       * 606045952 at step 4232: thing#86:a holds 2 where the model says
+       * -992, after its link was unlinked while held). The quiet variant
+       * fails the same seeds at the same steps as trigger, so holding
+       * notifications back is not the cause. None of this has been
+       * traced to either side yet. Until it is, drawn seeds run only
+       * with -m thorough, so CI stays deterministic; replay a seed with
+       * OBS_MODEL_SEED. */
       if (g_test_thorough ())
         add_case (&variants[i], 0, TRUE);
     }

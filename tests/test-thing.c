@@ -275,3 +275,108 @@ test_thing_reset_notifies (TestThing *self)
 {
   g_hash_table_remove_all (self->notifies);
 }
+
+/* TestQuiet -------------------------------------------------------------- */
+
+struct _TestQuiet
+{
+  GObject parent_instance;
+
+  int     a;
+  int     b;
+};
+
+enum {
+  QUIET_PROP_0,
+  QUIET_PROP_A,
+  QUIET_PROP_B,
+  QUIET_N_PROPS
+};
+
+static GParamSpec *quiet_properties[QUIET_N_PROPS];
+
+G_DEFINE_FINAL_TYPE (TestQuiet, test_quiet, G_TYPE_OBJECT)
+
+static void
+test_quiet_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  TestQuiet *self = TEST_QUIET (object);
+
+  switch (prop_id)
+    {
+    case QUIET_PROP_A:
+      g_value_set_int (value, self->a);
+      break;
+
+    case QUIET_PROP_B:
+      g_value_set_int (value, self->b);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+test_quiet_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  TestQuiet *self = TEST_QUIET (object);
+  int *field;
+
+  switch (prop_id)
+    {
+    case QUIET_PROP_A:
+      field = &self->a;
+      break;
+
+    case QUIET_PROP_B:
+      field = &self->b;
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  if (*field == g_value_get_int (value))
+    return;
+
+  *field = g_value_get_int (value);
+  g_object_notify_by_pspec (object, pspec);
+}
+
+static void
+test_quiet_class_init (TestQuietClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                   G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = test_quiet_get_property;
+  object_class->set_property = test_quiet_set_property;
+
+  quiet_properties[QUIET_PROP_A] =
+    g_param_spec_int ("a", NULL, NULL, G_MININT, G_MAXINT, 0, rw);
+  quiet_properties[QUIET_PROP_B] =
+    g_param_spec_int ("b", NULL, NULL, G_MININT, G_MAXINT, 0, rw);
+
+  g_object_class_install_properties (object_class, QUIET_N_PROPS,
+                                     quiet_properties);
+}
+
+static void
+test_quiet_init (TestQuiet *self)
+{
+}
+
+TestQuiet *
+test_quiet_new (int a)
+{
+  return g_object_new (TEST_TYPE_QUIET, "a", a, NULL);
+}

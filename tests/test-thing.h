@@ -34,4 +34,14 @@ guint      test_thing_count_notifies   (TestThing   *self,
                                         const char  *property);
 void       test_thing_reset_notifies   (TestThing   *self);
 
+/* TestQuiet: "a" and "b", int, notified only when the value changes.
+ * Its class has no notify method, so that a broker can be the only one
+ * listening to it. */
+
+#define TEST_TYPE_QUIET (test_quiet_get_type ())
+
+G_DECLARE_FINAL_TYPE (TestQuiet, test_quiet, TEST, QUIET, GObject)
+
+TestQuiet *test_quiet_new              (int          a);
+
 G_END_DECLS
