@@ -588,10 +588,14 @@ obs_slot_store_pending (ObsSlot *slot)
  * "Nothing can tell" means: the notify came on the owner thread outside a
  * drain; the object has this one slot, with no IMMEDIATE link; every link
  * out of it is one-way into a property that nothing else links and that
- * propagates nowhere (so the order of its changes against others' never
- * matters); the object's class has no notify method and obs-glib's is
- * its only "notify" handler. Making any link lets every object go first,
- * so the rule holds as long as an object stays frozen.
+ * propagates nowhere; the object's class has no notify method and
+ * obs-glib's is its only "notify" handler.
+ *
+ * Changes are ordered by stamps, and a frozen slot's later sets get none.
+ * So the object is thawed, and its slot stamped, before anything else
+ * takes a stamp: any other linked change, the making of any link, its
+ * own dispatch. Its stamp then falls after its last set and before every
+ * later change, which is the order the sets were made in.
  */
 
 static gboolean
@@ -723,6 +727,21 @@ obs_broker_on_notify (GObject    *object,
     {
       slot->stamp = ++self->stamp;
       goto out;
+    }
+
+  /* Another change while a lone source is held back: the source's sets
+   * came before it, so let them in first and stamp them now. Stamps
+   * stay in the order of the sets that way, whatever links are made
+   * later. */
+  if (self->frozen->len > 0)
+    {
+      obs_broker_unlock (self);
+      obs_broker_thaw (self, NULL);
+      obs_broker_lock (self);
+
+      slot = watch->dead ? NULL : obs_watch_lookup_slot (watch, pspec);
+      if (slot == NULL)
+        goto out;
     }
 
   if (!obs_broker_is_owner (self))

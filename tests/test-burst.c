@@ -201,6 +201,44 @@ test_burst_new_link (void)
 }
 
 static void
+test_burst_order (void)
+{
+  g_autoptr(ObsBroker) broker = obs_broker_new ();
+  g_autoptr(TestQuiet) source = test_quiet_new (0);
+  g_autoptr(TestThing) sink = test_thing_new (0);
+  g_autoptr(TestThing) first = test_thing_new (0);
+  g_autoptr(TestThing) second = test_thing_new (0);
+  g_autoptr(TestThing) third = test_thing_new (0);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A change made after a burst stays newer than the "
+                  "burst when a later link brings the two together");
+
+  dlink_a (broker, source, sink);
+  dlink_a (broker, first, second);
+  dlink_a (broker, second, third);
+
+  set_times (source, 1, 3);
+  test_thing_set_a (first, 100);
+  g_assert_cmpuint (obs_broker_flush (broker), >=, 2);
+  g_assert_cmpint (test_thing_get_a (sink), ==, 3);
+  g_assert_cmpint (test_thing_get_a (second), ==, 100);
+
+  /* The copy is forced into first, but second changed after the source
+   * did and keeps its value. */
+  obs_broker_hold (broker);
+  g_assert_nonnull (obs_broker_dlink (broker, G_OBJECT (source), "a",
+                                      G_OBJECT (first), "a",
+                                      OBS_LINK_SYNC_CREATE, &error));
+  g_assert_no_error (error);
+  obs_broker_release (broker);
+
+  g_assert_cmpint (test_thing_get_a (first), ==, 3);
+  g_assert_cmpint (test_thing_get_a (second), ==, 100);
+  g_assert_cmpint (test_thing_get_a (third), ==, 100);
+}
+
+static void
 test_burst_unlink (void)
 {
   g_autoptr(ObsBroker) broker = obs_broker_new ();
@@ -327,6 +365,7 @@ main (int    argc,
   test_add_guarded ("/Obs/Burst/other-listener", test_burst_other_listener);
   test_add_guarded ("/Obs/Burst/shared-target", test_burst_shared_target);
   test_add_guarded ("/Obs/Burst/new-link", test_burst_new_link);
+  test_add_guarded ("/Obs/Burst/order", test_burst_order);
   test_add_guarded ("/Obs/Burst/unlink", test_burst_unlink);
   test_add_guarded ("/Obs/Burst/run-dispose", test_burst_run_dispose);
   test_add_guarded ("/Obs/Burst/finalized", test_burst_finalized);
