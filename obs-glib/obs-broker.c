@@ -67,6 +67,7 @@ typedef struct
    * only compared, never read; what the write needs is copied below */
   ObsSlot    *to;
   gboolean    to_direct;
+  gboolean    to_plain;
 
   gboolean    forward;
 } ObsStep;
@@ -1107,7 +1108,8 @@ obs_broker_propagate (ObsBroker    *self,
       obs_read_property (pspec, step->to_direct, step->target, &current);
       if (g_param_values_cmp (pspec, result, &current) == 0)
         ok = FALSE;
-      g_value_unset (&current);
+      if (!step->to_plain)
+        g_value_unset (&current);
     }
 
   if (ok && g_atomic_int_get (&link->active))
@@ -1248,6 +1250,7 @@ obs_broker_collect_locked (ObsBroker *self,
       to = step.forward ? link->target : link->source;
       step.to = to;
       step.to_direct = to != NULL && to->direct_read;
+      step.to_plain = to != NULL && to->plain;
 
       if (to != NULL)
         {
@@ -1278,11 +1281,15 @@ obs_broker_collect_locked (ObsBroker *self,
 }
 
 /* Dispatches one slot: called with the lock held, returns with it held.
+ * source_held says the caller is handling the source's own notify:
+ * GObject holds a reference on an object while it notifies, so none is
+ * taken here.
  */
 static guint
 obs_broker_dispatch_slot_locked (ObsBroker *self,
                                  ObsSlot   *slot,
                                  gboolean   immediate_only,
+                                 gboolean   source_held,
                                  gboolean   debug)
 {
   GObject *source;
@@ -1307,7 +1314,9 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       return 0;
     }
 
-  source = g_object_ref (slot->watch->object);
+  source = slot->watch->object;
+  if (!source_held)
+    g_object_ref (source);
   stamp = slot->stamp;
 
   if (slot->pending != NULL)
@@ -1346,9 +1355,14 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       g_clear_object (&step->target);
     }
 
-  g_value_unset (&value);
-  OBS_TSAN_RELEASE (source);
-  g_object_unref (source);
+  if (!slot->plain)
+    g_value_unset (&value);
+
+  if (!source_held)
+    {
+      OBS_TSAN_RELEASE (source);
+      g_object_unref (source);
+    }
 
   obs_broker_lock (self);
 
@@ -1595,7 +1609,8 @@ obs_broker_drain (ObsBroker *self)
   while (self->hold_count == 0 &&
          (slot = obs_broker_pop_locked (self)) != NULL)
     {
-      count += obs_broker_dispatch_slot_locked (self, slot, FALSE, debug);
+      count += obs_broker_dispatch_slot_locked (self, slot, FALSE, FALSE,
+                                                debug);
       obs_broker_unref_slot_locked (self, slot);
     }
 
@@ -1635,14 +1650,14 @@ obs_broker_run_immediate (ObsBroker *self,
     }
 
   obs_slot_ref (slot);
-  obs_broker_dispatch_slot_locked (self, slot, TRUE, debug);
+  obs_broker_dispatch_slot_locked (self, slot, TRUE, TRUE, debug);
 
   /* the slots its links changed, and theirs, in the order they changed */
   for (guint i = 0; i < self->immediate->len; i++)
     {
       ObsSlot *next = g_ptr_array_index (self->immediate, i);
 
-      obs_broker_dispatch_slot_locked (self, next, TRUE, debug);
+      obs_broker_dispatch_slot_locked (self, next, TRUE, FALSE, debug);
     }
 
   if (self->immediate->len > 0)
@@ -2389,6 +2404,7 @@ obs_broker_sync_link (ObsBroker *self,
     {
       step.target = g_object_ref (link->target->watch->object);
       step.to_direct = link->target->direct_read;
+      step.to_plain = link->target->plain;
     }
 
   /* The copy is a change of the target made now. */

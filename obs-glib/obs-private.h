@@ -104,6 +104,10 @@ struct _ObsSlot
   /* the property was found under its own name: read it through its
    * class's get_property without a lookup */
   guint       direct_read : 1;
+
+  /* values of the property's type own nothing (numbers, enums,
+   * booleans): a copy on the stack needs no g_value_unset() */
+  guint       plain : 1;
 };
 
 struct _ObsTransform

@@ -117,6 +117,7 @@ obs_watch_ensure_slot (ObsWatch   *watch,
   slot = g_new0 (ObsSlot, 1);
   slot->watch = watch;
   slot->pspec = pspec;
+  slot->plain = g_type_value_table_peek (pspec->value_type)->value_free == NULL;
   slot->next = watch->slots;
   watch->slots = slot;
 
