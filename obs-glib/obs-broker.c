@@ -671,6 +671,7 @@ obs_broker_thaw (ObsBroker *self,
   for (guint i = self->frozen->len; i > 0; i--)
     {
       ObsWatch *watch = g_ptr_array_index (self->frozen, i - 1);
+      GObject *object;
 
       if (only != NULL && watch != only)
         continue;
@@ -680,10 +681,11 @@ obs_broker_thaw (ObsBroker *self,
       g_ptr_array_add (watches, watch);
 
       /* The weak notify thaws the object of a dead watch. */
-      if (!watch->dead)
+      object = obs_watch_dup_object (watch);
+      if (object != NULL)
         {
           watch->thawing = TRUE;
-          g_ptr_array_add (objects, g_object_ref (watch->object));
+          g_ptr_array_add (objects, object);
         }
     }
 
@@ -1243,7 +1245,8 @@ obs_broker_collect_locked (ObsBroker *self,
       if (!obs_slot_propagates (slot, link))
         continue;
 
-      if (immediate_only && !(link->flags & OBS_LINK_IMMEDIATE))
+      if ((immediate_only && !(link->flags & OBS_LINK_IMMEDIATE)) ||
+          link->settling)
         continue;
 
       step.forward = link->source == slot;
@@ -1266,7 +1269,9 @@ obs_broker_collect_locked (ObsBroker *self,
               to->stamp > slot->stamp)
             continue;
 
-          step.target = g_object_ref (to->watch->object);
+          step.target = obs_watch_dup_object (to->watch);
+          if (step.target == NULL)
+            continue;
         }
       else
         {
@@ -1278,6 +1283,34 @@ obs_broker_collect_locked (ObsBroker *self,
     }
 
   return self->steps->len > 0;
+}
+
+/* Drops the targets the steps hold. Dropping one may finalize it, and its
+ * weak notify takes the lock: call this without the lock. GObject's
+ * reference count is invisible to ThreadSanitizer (GLib is not
+ * instrumented), so hand the objects over to whichever thread finalizes
+ * them, which acquires them in the weak notify.
+ */
+static void
+obs_broker_drop_step_targets (ObsBroker *self)
+{
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      ObsStep *step = &g_array_index (self->steps, ObsStep, i);
+
+      if (step->target != NULL)
+        OBS_TSAN_RELEASE (step->target);
+      g_clear_object (&step->target);
+    }
+}
+
+/* The same with the lock held: lets go of it meanwhile. */
+static void
+obs_broker_release_steps (ObsBroker *self)
+{
+  obs_broker_unlock (self);
+  obs_broker_drop_step_targets (self);
+  obs_broker_lock (self);
 }
 
 /* Dispatches one slot: called with the lock held, returns with it held.
@@ -1293,8 +1326,11 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
                                  gboolean   debug)
 {
   GObject *source;
+  GParamSpec *pspec;
   GValue value = G_VALUE_INIT;
   gboolean forced;
+  gboolean direct;
+  gboolean plain;
   guint64 stamp;
   guint count = 0;
 
@@ -1314,10 +1350,22 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       return 0;
     }
 
-  source = slot->watch->object;
-  if (!source_held)
-    g_object_ref (source);
+  source = source_held ? slot->watch->object
+                       : obs_watch_dup_object (slot->watch);
+  if (source == NULL)
+    {
+      obs_slot_clear_pending (slot);
+      obs_broker_release_steps (self);
+      return 0;
+    }
+
   stamp = slot->stamp;
+
+  /* Other threads change the slot's flags under the lock, and these
+   * share their word: read them now. */
+  pspec = slot->pspec;
+  direct = slot->direct_read;
+  plain = slot->plain;
 
   if (slot->pending != NULL)
     {
@@ -1329,8 +1377,8 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
 
   if (G_VALUE_TYPE (&value) == G_TYPE_INVALID)
     {
-      g_value_init (&value, slot->pspec->value_type);
-      obs_slot_read (slot, source, &value);
+      g_value_init (&value, pspec->value_type);
+      obs_read_property (pspec, direct, source, &value);
     }
 
   for (guint i = 0; i < self->steps->len; i++)
@@ -1341,21 +1389,9 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
                                      stamp, forced, debug);
     }
 
-  /* Dropping these may finalize objects, whose weak notify takes the
-   * lock: release them before taking it again. GObject's reference
-   * count is invisible to ThreadSanitizer (GLib is not instrumented), so
-   * hand the objects over to whichever thread finalizes them, which
-   * acquires them in the weak notify. */
-  for (guint i = 0; i < self->steps->len; i++)
-    {
-      ObsStep *step = &g_array_index (self->steps, ObsStep, i);
+  obs_broker_drop_step_targets (self);
 
-      if (step->target != NULL)
-        OBS_TSAN_RELEASE (step->target);
-      g_clear_object (&step->target);
-    }
-
-  if (!slot->plain)
+  if (!plain)
     g_value_unset (&value);
 
   if (!source_held)
@@ -2393,7 +2429,18 @@ obs_broker_sync_link (ObsBroker *self,
       return;
     }
 
-  source = g_object_ref (link->source->watch->object);
+  source = obs_watch_dup_object (link->source->watch);
+  if (link->target != NULL)
+    step.target = obs_watch_dup_object (link->target->watch);
+
+  if (source == NULL || (link->target != NULL && step.target == NULL))
+    {
+      obs_broker_unlock (self);
+      g_clear_object (&source);
+      g_clear_object (&step.target);
+      return;
+    }
+
   source_pspec = link->source->pspec;
   source_direct = link->source->direct_read;
 
@@ -2402,7 +2449,6 @@ obs_broker_sync_link (ObsBroker *self,
   step.to = link->target;
   if (link->target != NULL)
     {
-      step.target = g_object_ref (link->target->watch->object);
       step.to_direct = link->target->direct_read;
       step.to_plain = link->target->plain;
     }
@@ -2540,8 +2586,10 @@ obs_broker_make_link (ObsBroker     *self,
         obs_broker_enqueue_locked (self, source_slot, TRUE);
 
       /* Changes still on their way into the source would make the copy
-       * stale: let them land first. */
+       * stale: let them land first, over the links there were. The new
+       * link starts with the copy. */
       settle = sync_now && self->queue_head != NULL;
+      link->settling = settle;
     }
   else
     {
@@ -2560,7 +2608,13 @@ obs_broker_make_link (ObsBroker     *self,
                                     self->n_links - 1, 0, 1);
 
       if (settle)
-        obs_broker_drain (self);
+        {
+          obs_broker_drain (self);
+
+          obs_broker_lock (self);
+          link->settling = FALSE;
+          obs_broker_unlock (self);
+        }
 
       if (sync_now)
         obs_broker_sync_link (self, link);

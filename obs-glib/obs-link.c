@@ -285,8 +285,8 @@ obs_link_dup_end (ObsLink  *self,
 
   obs_broker_lock (broker);
   slot = source ? self->source : self->target;
-  if (slot != NULL && slot->watch->object != NULL)
-    object = g_object_ref (slot->watch->object);
+  if (slot != NULL)
+    object = obs_watch_dup_object (slot->watch);
   obs_broker_unlock (broker);
 
   return object;

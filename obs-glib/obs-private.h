@@ -36,6 +36,12 @@ struct _ObsWatch
   /* not owned; NULL once the object was disposed */
   GObject   *object;
 
+  /* the object again, for taking references: one taken through a
+   * GWeakRef never brings back an object whose last reference another
+   * thread is dropping, which GLib 2.74 does not survive (that thread's
+   * notify queue is freed under it) */
+  GWeakRef   weak;
+
   /* not owned; the broker owns its watches */
   ObsBroker *broker;
 
@@ -159,6 +165,10 @@ struct _ObsLink
   guint         two_way : 1;
   guint         subscription : 1;
   guint         listed : 1;
+
+  /* made with SYNC_CREATE while changes were still queued: it carries
+   * nothing until they landed and its copy is made */
+  guint         settling : 1;
 };
 
 /* obs-watch.c */
@@ -168,6 +178,7 @@ ObsSlot  *obs_watch_ensure_slot     (ObsWatch    *watch,
                                      GParamSpec  *pspec);
 ObsWatch *obs_watch_new             (ObsBroker   *broker,
                                      GObject     *object);
+GObject  *obs_watch_dup_object      (ObsWatch    *watch);
 void      obs_watch_unref           (ObsWatch    *watch);
 void      obs_watch_connect_notify  (ObsWatch    *watch,
                                      GCallback    callback);
