@@ -63,6 +63,9 @@ typedef struct
   ObsLink    *link;
   GObject    *target;     /* owned reference; NULL for a subscription */
 
+  /* the target's watch, held with obs_broker_hold_locked() */
+  ObsWatch   *target_watch;
+
   /* the slot written: another thread may free it meanwhile, so it is
    * only compared, never read; what the write needs is copied below */
   ObsSlot    *to;
@@ -114,6 +117,10 @@ struct _ObsBroker
   /* ObsWatch *: objects whose notifications are held back during a
    * burst, each entry holding a reference on its watch */
   GPtrArray    *frozen;
+
+  /* signalled when the owner thread lets go of an object that is being
+   * disposed on another thread; waited on with lock */
+  GCond         released;
 
   /* slots waiting in an immediate run; each entry holds a reference */
   GPtrArray    *immediate;
@@ -347,6 +354,20 @@ obs_broker_weak_notify (gpointer  data,
 
   /* dispose already destroyed the notify handler */
   watch->notify_id = 0;
+
+  /* The owner thread may be using the object without the lock: no new
+   * use starts from now on, and the ones under way finish first (see
+   * obs_broker_hold_locked()). On the owner thread itself, a dispose
+   * from its own propagation, there is nothing to wait for. */
+  watch->dying = TRUE;
+  while (watch->in_use > 0 && !obs_broker_is_owner (self))
+    {
+      /* the wait lets go of the lock and takes it again */
+      OBS_TSAN_RELEASE (&self->lock);
+      g_cond_wait (&self->released, &self->lock);
+      OBS_TSAN_ACQUIRE (&self->lock);
+    }
+
   watch->object = NULL;
   watch->dead = TRUE;
 
@@ -395,6 +416,39 @@ obs_broker_weak_notify (gpointer  data,
   obs_broker_schedule_locked (self);
 
   obs_broker_unlock (self);
+}
+
+/* Takes a reference on a watched object for the owner thread to use
+ * without the lock. A thread that drops the object's last reference
+ * meanwhile waits in the weak notify until obs_broker_unhold_locked():
+ * had the owner taken its reference while the other thread disposes the
+ * object, both would use the object's notify queue at once, which GLib
+ * 2.74 does not survive.
+ */
+static GObject *
+obs_broker_hold_locked (ObsBroker *self,
+                        ObsWatch  *watch)
+{
+  /* The watch outlives the hold even if dropping the reference
+   * finalizes the object on this thread. */
+  g_atomic_int_inc (&watch->ref_count);
+  watch->in_use++;
+
+  return g_object_ref (watch->object);
+}
+
+/* Called with the lock once the reference from obs_broker_hold_locked()
+ * was dropped. */
+static void
+obs_broker_unhold_locked (ObsBroker *self,
+                          ObsWatch  *watch)
+{
+  g_assert (watch->in_use > 0);
+
+  if (--watch->in_use == 0 && watch->dying)
+    g_cond_broadcast (&self->released);
+
+  obs_watch_unref (watch);
 }
 
 /* The queue --------------------------------------------------------------- */
@@ -661,17 +715,25 @@ obs_broker_freeze_locked (ObsBroker *self,
  */
 static void
 obs_broker_thaw (ObsBroker *self,
-                 ObsWatch  *only)
+                 ObsWatch  *only,
+                 gboolean   any_thread)
 {
   g_autoptr(GPtrArray) watches = g_ptr_array_new ();
   g_autoptr(GPtrArray) objects = g_ptr_array_new ();
 
   obs_broker_lock (self);
 
+  /* Only the owner may hold objects outside the lock (see
+   * obs_broker_hold_locked()); the broker's dispose may not wait. */
+  if (!any_thread && !obs_broker_is_owner (self))
+    {
+      obs_broker_unlock (self);
+      return;
+    }
+
   for (guint i = self->frozen->len; i > 0; i--)
     {
       ObsWatch *watch = g_ptr_array_index (self->frozen, i - 1);
-      GObject *object;
 
       if (only != NULL && watch != only)
         continue;
@@ -681,11 +743,10 @@ obs_broker_thaw (ObsBroker *self,
       g_ptr_array_add (watches, watch);
 
       /* The weak notify thaws the object of a dead watch. */
-      object = obs_watch_dup_object (watch);
-      if (object != NULL)
+      if (!watch->dead && !watch->dying)
         {
           watch->thawing = TRUE;
-          g_ptr_array_add (objects, object);
+          g_ptr_array_add (objects, obs_broker_hold_locked (self, watch));
         }
     }
 
@@ -694,15 +755,21 @@ obs_broker_thaw (ObsBroker *self,
   for (guint i = 0; i < objects->len; i++)
     g_object_thaw_notify (g_ptr_array_index (objects, i));
 
-  obs_broker_lock (self);
-  for (guint i = 0; i < watches->len; i++)
-    ((ObsWatch *) g_ptr_array_index (watches, i))->thawing = FALSE;
-  obs_broker_unlock (self);
-
   /* Dropping an object may finalize it, and its weak notify takes the
    * lock. */
   for (guint i = 0; i < objects->len; i++)
     g_object_unref (g_ptr_array_index (objects, i));
+
+  obs_broker_lock (self);
+  for (guint i = 0; i < watches->len; i++)
+    {
+      ObsWatch *watch = g_ptr_array_index (watches, i);
+
+      if (watch->thawing)
+        obs_broker_unhold_locked (self, watch);
+      watch->thawing = FALSE;
+    }
+  obs_broker_unlock (self);
 
   for (guint i = 0; i < watches->len; i++)
     obs_watch_unref (g_ptr_array_index (watches, i));
@@ -739,7 +806,7 @@ obs_broker_on_notify (GObject    *object,
   if (self->frozen->len > 0)
     {
       obs_broker_unlock (self);
-      obs_broker_thaw (self, NULL);
+      obs_broker_thaw (self, NULL, FALSE);
       obs_broker_lock (self);
 
       slot = watch->dead ? NULL : obs_watch_lookup_slot (watch, pspec);
@@ -1203,7 +1270,7 @@ obs_broker_collect_locked (ObsBroker *self,
 {
   g_array_set_size (self->steps, 0);
 
-  if (slot->watch->dead)
+  if (slot->watch->dead || slot->watch->dying)
     return FALSE;
 
   if (slot->serial != self->serial)
@@ -1257,7 +1324,7 @@ obs_broker_collect_locked (ObsBroker *self,
 
       if (to != NULL)
         {
-          if (to->watch->dead)
+          if (to->watch->dead || to->watch->dying)
             continue;
 
           /* The target, itself a source of links, changed after this
@@ -1269,13 +1336,13 @@ obs_broker_collect_locked (ObsBroker *self,
               to->stamp > slot->stamp)
             continue;
 
-          step.target = obs_watch_dup_object (to->watch);
-          if (step.target == NULL)
-            continue;
+          step.target = obs_broker_hold_locked (self, to->watch);
+          step.target_watch = to->watch;
         }
       else
         {
           step.target = NULL;
+          step.target_watch = NULL;
         }
 
       step.link = link;
@@ -1304,13 +1371,19 @@ obs_broker_drop_step_targets (ObsBroker *self)
     }
 }
 
-/* The same with the lock held: lets go of it meanwhile. */
+/* Then, with the lock, ends the holds the steps' targets were taken
+ * with. */
 static void
-obs_broker_release_steps (ObsBroker *self)
+obs_broker_unhold_steps_locked (ObsBroker *self)
 {
-  obs_broker_unlock (self);
-  obs_broker_drop_step_targets (self);
-  obs_broker_lock (self);
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      ObsStep *step = &g_array_index (self->steps, ObsStep, i);
+
+      if (step->target_watch != NULL)
+        obs_broker_unhold_locked (self, step->target_watch);
+      step->target_watch = NULL;
+    }
 }
 
 /* Dispatches one slot: called with the lock held, returns with it held.
@@ -1325,6 +1398,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
                                  gboolean   source_held,
                                  gboolean   debug)
 {
+  ObsWatch *watch;
   GObject *source;
   GParamSpec *pspec;
   GValue value = G_VALUE_INIT;
@@ -1337,7 +1411,7 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
   if (slot->watch->frozen)
     {
       obs_broker_unlock (self);
-      obs_broker_thaw (self, slot->watch);
+      obs_broker_thaw (self, slot->watch, FALSE);
       obs_broker_lock (self);
     }
 
@@ -1350,15 +1424,9 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
       return 0;
     }
 
-  source = source_held ? slot->watch->object
-                       : obs_watch_dup_object (slot->watch);
-  if (source == NULL)
-    {
-      obs_slot_clear_pending (slot);
-      obs_broker_release_steps (self);
-      return 0;
-    }
-
+  watch = slot->watch;
+  source = source_held ? watch->object
+                       : obs_broker_hold_locked (self, watch);
   stamp = slot->stamp;
 
   /* Other threads change the slot's flags under the lock, and these
@@ -1401,6 +1469,10 @@ obs_broker_dispatch_slot_locked (ObsBroker *self,
     }
 
   obs_broker_lock (self);
+
+  obs_broker_unhold_steps_locked (self);
+  if (!source_held)
+    obs_broker_unhold_locked (self, watch);
 
   return count;
 }
@@ -1771,7 +1843,7 @@ obs_broker_dispose (GObject *object)
   ObsSlot *slot;
   guint n_listed;
 
-  obs_broker_thaw (self, NULL);
+  obs_broker_thaw (self, NULL, TRUE);
 
   obs_broker_lock (self);
 
@@ -1881,6 +1953,7 @@ obs_broker_finalize (GObject *object)
   g_clear_pointer (&self->trash, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->released);
 
   G_OBJECT_CLASS (obs_broker_parent_class)->finalize (object);
 }
@@ -2027,6 +2100,7 @@ static void
 obs_broker_init (ObsBroker *self)
 {
   g_mutex_init (&self->lock);
+  g_cond_init (&self->released);
 
   self->priority = G_PRIORITY_HIGH_IDLE;
   self->max_rounds = DEFAULT_MAX_ROUNDS;
@@ -2413,6 +2487,7 @@ obs_broker_sync_link (ObsBroker *self,
                       ObsLink   *link)
 {
   GValue value = G_VALUE_INIT;
+  ObsWatch *source_watch;
   GObject *source = NULL;
   ObsStep step = { NULL, };
   GParamSpec *source_pspec;
@@ -2422,23 +2497,20 @@ obs_broker_sync_link (ObsBroker *self,
   obs_broker_lock (self);
 
   if (!g_atomic_int_get (&link->active) ||
-      link->source->watch->dead ||
-      (link->target != NULL && link->target->watch->dead))
+      link->source->watch->dead || link->source->watch->dying ||
+      (link->target != NULL &&
+       (link->target->watch->dead || link->target->watch->dying)))
     {
       obs_broker_unlock (self);
       return;
     }
 
-  source = obs_watch_dup_object (link->source->watch);
+  source_watch = link->source->watch;
+  source = obs_broker_hold_locked (self, source_watch);
   if (link->target != NULL)
-    step.target = obs_watch_dup_object (link->target->watch);
-
-  if (source == NULL || (link->target != NULL && step.target == NULL))
     {
-      obs_broker_unlock (self);
-      g_clear_object (&source);
-      g_clear_object (&step.target);
-      return;
+      step.target_watch = link->target->watch;
+      step.target = obs_broker_hold_locked (self, step.target_watch);
     }
 
   source_pspec = link->source->pspec;
@@ -2474,6 +2546,9 @@ obs_broker_sync_link (ObsBroker *self,
 
   obs_broker_lock (self);
   self->busy--;
+  obs_broker_unhold_locked (self, source_watch);
+  if (step.target_watch != NULL)
+    obs_broker_unhold_locked (self, step.target_watch);
   obs_broker_unlock (self);
 
   g_clear_object (&step.link);
@@ -2539,7 +2614,7 @@ obs_broker_make_link (ObsBroker     *self,
 
   /* A new link can give a frozen object's changes a rival: let every
    * object notify again before the graph changes. */
-  obs_broker_thaw (self, NULL);
+  obs_broker_thaw (self, NULL, FALSE);
 
   obs_broker_lock (self);
 

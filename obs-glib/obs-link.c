@@ -285,8 +285,8 @@ obs_link_dup_end (ObsLink  *self,
 
   obs_broker_lock (broker);
   slot = source ? self->source : self->target;
-  if (slot != NULL)
-    object = obs_watch_dup_object (slot->watch);
+  if (slot != NULL && slot->watch->object != NULL && !slot->watch->dying)
+    object = g_object_ref (slot->watch->object);
   obs_broker_unlock (broker);
 
   return object;

@@ -36,11 +36,6 @@ struct _ObsWatch
   /* not owned; NULL once the object was disposed */
   GObject   *object;
 
-  /* the object again, for taking references: one taken through a
-   * GWeakRef never brings back an object whose last reference another
-   * thread is dropping, which GLib 2.74 does not survive (that thread's
-   * notify queue is freed under it) */
-  GWeakRef   weak;
 
   /* not owned; the broker owns its watches */
   ObsBroker *broker;
@@ -51,12 +46,20 @@ struct _ObsWatch
   /* handler on object's "notify", 0 while the object is only a target */
   gulong     notify_id;
 
+  /* references on the object that the owner thread holds while it
+   * propagates; the weak notify of another thread waits for them */
+  guint      in_use;
+
   /* atomic: one for the broker's table, one for the handler's closure;
    * the closure's share keeps the memory valid while a notify runs on
    * another thread */
   gint       ref_count;
 
   guint      dead : 1;
+
+  /* the object is being disposed on another thread, which waits in the
+   * weak notify for in_use to drop to 0; no new use may start */
+  guint      dying : 1;
 
   /* obs-glib holds the object's notifications back while a burst of
    * changes to its one slot waits in the queue (see obs_broker_freeze);
@@ -178,7 +181,6 @@ ObsSlot  *obs_watch_ensure_slot     (ObsWatch    *watch,
                                      GParamSpec  *pspec);
 ObsWatch *obs_watch_new             (ObsBroker   *broker,
                                      GObject     *object);
-GObject  *obs_watch_dup_object      (ObsWatch    *watch);
 void      obs_watch_unref           (ObsWatch    *watch);
 void      obs_watch_connect_notify  (ObsWatch    *watch,
                                      GCallback    callback);

@@ -27,7 +27,6 @@ obs_watch_free (ObsWatch *watch)
 {
   g_assert (watch->slots == NULL);
 
-  g_weak_ref_clear (&watch->weak);
   g_free (watch);
 }
 
@@ -54,20 +53,9 @@ obs_watch_new (ObsBroker *broker,
   watch = g_new0 (ObsWatch, 1);
   watch->broker = broker;
   watch->object = object;
-  g_weak_ref_init (&watch->weak, object);
   watch->ref_count = 1;
 
   return watch;
-}
-
-/* A new reference on the watch's object, or NULL when it is going away. */
-GObject *
-obs_watch_dup_object (ObsWatch *watch)
-{
-  if (watch->dead)
-    return NULL;
-
-  return g_weak_ref_get (&watch->weak);
 }
 
 void
