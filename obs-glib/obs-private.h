@@ -46,10 +46,6 @@ struct _ObsWatch
   /* handler on object's "notify", 0 while the object is only a target */
   gulong     notify_id;
 
-  /* references on the object that the owner thread holds while it
-   * propagates; the weak notify of another thread waits for them */
-  guint      in_use;
-
   /* atomic: one for the broker's table, one for the handler's closure;
    * the closure's share keeps the memory valid while a notify runs on
    * another thread */
@@ -69,6 +65,11 @@ struct _ObsWatch
   /* the notifications held back are being let go: they are stamped, not
    * read, because the slot is queued or being dispatched */
   guint      thawing : 1;
+
+  /* references on the object that the owner thread holds while it
+   * propagates; the weak notify of another thread waits for them. A
+   * bit field only to keep the watch small. */
+  guint      in_use : 27;
 };
 
 /* One per linked property of a watched object: the queue key. */
