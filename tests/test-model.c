@@ -75,8 +75,8 @@
  *
  * The cases are variants (which steps are allowed) times seeds: a few
  * fixed ones and, with -m thorough, one drawn with g_test_rand_int()
- * (see the FIXME in main() for why not by default). A failure names its
- * seed and step and lists the steps before it; replay it with
+ * (not by default, so that CI runs the same cases each time). A failure
+ * names its seed and step and lists the steps before it; replay it with
  *
  *   OBS_MODEL_SEED=1234 ./test-model -p /Obs/Model/two-way
  *
@@ -106,8 +106,12 @@
 static const char * const node_props[] = { "a", "b" };
 
 /* 238 made a SYNC_CREATE copy in a one-way tree while a change was on its
- * way to the source */
-static const guint32 fixed_seeds[] = { 1, 238, 2024, 777777, 3141592653u };
+ * way to the source; 606045952 and 316587725 made SYNC_CREATE links while
+ * changes were queued, which the settling drain used to carry over the
+ * new link */
+static const guint32 fixed_seeds[] = {
+  1, 238, 2024, 777777, 3141592653u, 606045952, 316587725,
+};
 
 typedef enum
 {
@@ -2171,17 +2175,8 @@ main (int   argc,
       for (guint j = 0; j < G_N_ELEMENTS (fixed_seeds); j++)
         add_case (&variants[i], fixed_seeds[j], FALSE);
 
-      /* FIXME: a drawn seed can still hit a scenario the model gets
-       * wrong: two-way seeds 2547966073 and 3168634479 disagree with the
-       * library after a SYNC_CREATE link made while held, and about one
-       * drawn seed in four of the trigger variant disagrees too (seed
-       * 606045952 at step 4232: thing#86:a holds 2 where the model says
-       * -992, after its link was unlinked while held). The quiet variant
-       * fails the same seeds at the same steps as trigger, so holding
-       * notifications back is not the cause. None of this has been
-       * traced to either side yet. Until it is, drawn seeds run only
-       * with -m thorough, so CI stays deterministic; replay a seed with
-       * OBS_MODEL_SEED. */
+      /* Drawn seeds run with -m thorough only, so that CI stays
+       * deterministic; replay one with OBS_MODEL_SEED. */
       if (g_test_thorough ())
         add_case (&variants[i], 0, TRUE);
     }
