@@ -648,9 +648,11 @@ obs_slot_store_pending (ObsSlot *slot)
  *
  * Changes are ordered by stamps, and a frozen slot's later sets get none.
  * So the object is thawed, and its slot stamped, before anything else
- * takes a stamp: any other linked change, the making of any link, its
- * own dispatch. Its stamp then falls after its last set and before every
- * later change, which is the order the sets were made in.
+ * takes a stamp on the owner thread: any other linked change, the making
+ * of any link, its own dispatch. Its stamp then falls after its last set
+ * and before every later change, which is the order the sets were made
+ * in. Other threads do not thaw (see obs_broker_hold_locked()): the order
+ * of their changes against the owner's is a race anyway.
  */
 
 static gboolean
