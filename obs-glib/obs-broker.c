@@ -368,6 +368,14 @@ obs_broker_weak_notify (gpointer  data,
       OBS_TSAN_ACQUIRE (&self->lock);
     }
 
+  /* Still held: the owner disposed it from its own propagation. Keep
+   * the watch until the hold ends. */
+  if (watch->in_use > 0)
+    {
+      g_atomic_int_inc (&watch->ref_count);
+      watch->unref_when_idle = TRUE;
+    }
+
   watch->object = NULL;
   watch->dead = TRUE;
 
@@ -429,9 +437,6 @@ static GObject *
 obs_broker_hold_locked (ObsBroker *self,
                         ObsWatch  *watch)
 {
-  /* The watch outlives the hold even if dropping the reference
-   * finalizes the object on this thread. */
-  g_atomic_int_inc (&watch->ref_count);
   watch->in_use++;
 
   return g_object_ref (watch->object);
@@ -445,10 +450,17 @@ obs_broker_unhold_locked (ObsBroker *self,
 {
   g_assert (watch->in_use > 0);
 
-  if (--watch->in_use == 0 && watch->dying)
+  if (--watch->in_use > 0)
+    return;
+
+  if (watch->dying)
     g_cond_broadcast (&self->released);
 
-  obs_watch_unref (watch);
+  if (watch->unref_when_idle)
+    {
+      watch->unref_when_idle = FALSE;
+      obs_watch_unref (watch);
+    }
 }
 
 /* The queue --------------------------------------------------------------- */

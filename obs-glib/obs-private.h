@@ -69,7 +69,11 @@ struct _ObsWatch
   /* references on the object that the owner thread holds while it
    * propagates; the weak notify of another thread waits for them. A
    * bit field only to keep the watch small. */
-  guint      in_use : 27;
+  guint      in_use : 26;
+
+  /* disposed while the owner held it: the hold's end drops a reference
+   * the weak notify took, so the watch outlives the hold */
+  guint      unref_when_idle : 1;
 };
 
 /* One per linked property of a watched object: the queue key. */

@@ -3,10 +3,11 @@
  * Every row measures one way of keeping a property in sync twice, once
  * with an ObsBroker and once with g_object_bind_property(), in the same
  * process, and prints both figures and their ratio (obs-glib / GBinding).
- * Times are the median of several repetitions, each long enough (about
- * 50 ms) for the clock to be precise. obs-glib and GBinding repetitions
- * alternate, and a timed row's ratio is the median of the ratios of
- * each pair, which a busy machine disturbs less than either time.
+ * Times are the median of several repetitions (three times as many for
+ * the timed rows), each long enough (about 50 ms) for the clock to be
+ * precise. obs-glib and GBinding repetitions alternate, and a timed
+ * row's ratio is the median of the ratios of each pair, which a busy
+ * machine disturbs less than either time.
  *
  * Each group of rows runs in a forked child so that a crash, a hang or a
  * leak in one group cannot spoil the others: the child sends its rows
@@ -628,6 +629,14 @@ measure_calibrate (Measure *m)
   m->n = n;
 }
 
+/* Timed rows are short and noisy, so they take three times the
+ * repetitions of the others. */
+static guint
+timed_reps (void)
+{
+  return MIN (3 * config.reps, MAX_REPS);
+}
+
 /* Calibrates every measure, then runs their repetitions in turn so that
  * a slow moment of the machine hits all alike. Returns the medians, in ns
  * per unit of work.
@@ -640,7 +649,7 @@ measure_many (Measure **measures,
   for (guint i = 0; i < n_measures; i++)
     measure_calibrate (measures[i]);
 
-  for (guint r = 0; r < config.reps; r++)
+  for (guint r = 0; r < timed_reps (); r++)
     {
       for (guint i = 0; i < n_measures; i++)
         {
@@ -652,7 +661,7 @@ measure_many (Measure **measures,
     }
 
   for (guint i = 0; i < n_measures; i++)
-    medians[i] = median (measures[i]->samples, config.reps);
+    medians[i] = median (measures[i]->samples, timed_reps ());
 }
 
 /* The median over repetitions of a's time divided by b's, measured in
@@ -665,10 +674,10 @@ paired_ratio (const Measure *a,
 {
   double ratios[MAX_REPS];
 
-  for (guint r = 0; r < config.reps; r++)
+  for (guint r = 0; r < timed_reps (); r++)
     ratios[r] = a->samples[r] / b->samples[r];
 
-  return median (ratios, config.reps);
+  return median (ratios, timed_reps ());
 }
 
 /* measure_many() for obs-glib and GBinding: fills in result's figures
@@ -2131,9 +2140,9 @@ print_table (FILE *out)
 {
   fprintf (out,
              "obs-bench: obs-glib %s vs GBinding (GLib %u.%u.%u), "
-             "buildtype %s, median of %u repetitions%s\n\n",
+             "buildtype %s, median of %u repetitions (timed rows %u)%s\n\n",
              OBS_VERSION_S, glib_major_version, glib_minor_version,
-             glib_micro_version, BENCH_BUILDTYPE, config.reps,
+             glib_micro_version, BENCH_BUILDTYPE, config.reps, timed_reps (),
              config.quick ? ", --quick sizes" : "");
 
   fprintf (out, "%-3s %-42s %-9s %16s %16s %8s  %-9s %-7s %s\n",
@@ -2339,7 +2348,8 @@ main (int    argc,
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path,
       "Write the JSON document to PATH instead of stdout", "PATH" },
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps,
-      "Repetitions per measurement (default 5, --quick 3)", "N" },
+      "Repetitions per measurement, three times as many for timed rows "
+      "(default 5, --quick 3)", "N" },
     { "min-ms", 0, 0, G_OPTION_ARG_INT, &min_ms,
       "Shortest repetition, in ms (default 50, --quick 10)", "MS" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
