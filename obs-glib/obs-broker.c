@@ -531,6 +531,7 @@ obs_broker_pop_locked (ObsBroker *self)
 
   slot->queue_next = NULL;
   slot->queued = FALSE;
+  slot->freeze_refused = FALSE;
 
   return slot;
 }
@@ -817,7 +818,7 @@ obs_broker_on_notify (GObject    *object,
    * came before it, so let them in first and stamp them now. Stamps
    * stay in the order of the sets that way, whatever links are made
    * later. */
-  if (self->frozen->len > 0)
+  if (self->frozen->len > 0 && obs_broker_is_owner (self))
     {
       obs_broker_unlock (self);
       obs_broker_thaw (self, NULL, FALSE);
@@ -886,9 +887,16 @@ obs_broker_on_notify (GObject    *object,
 
   if (slot->n_deferred > 0 || self->hold_count > 0 || !self->immediate_run)
     {
-      /* a second change before the drain: a burst */
-      if (slot->queued && obs_broker_can_freeze_locked (self, slot))
-        obs_broker_freeze_locked (self, watch);
+      /* A second change before the drain: a burst. The answer holds
+       * until the slot leaves the queue; asking again on every set would
+       * walk the links each time. */
+      if (slot->queued && !slot->freeze_refused)
+        {
+          if (obs_broker_can_freeze_locked (self, slot))
+            obs_broker_freeze_locked (self, watch);
+          else
+            slot->freeze_refused = TRUE;
+        }
 
       obs_broker_enqueue_locked (self, slot, FALSE);
       obs_broker_schedule_locked (self);
@@ -1625,9 +1633,9 @@ obs_broker_finish (ObsBroker *self)
       self->pending_links = g_ptr_array_new ();
     }
 
-  /* Steps of a drain further up this thread's stack still point at the
-   * links: that drain lets go of them when it finishes. */
-  if (self->dead_links->len > 0 && !self->draining)
+  /* Steps of a drain or copy further up this thread's stack still point
+   * at the links: that drain or copy lets go of them when it finishes. */
+  if (self->dead_links->len > 0 && !self->draining && self->busy == 0)
     {
       dead = g_steal_pointer (&self->dead_links);
       self->dead_links = g_ptr_array_new ();
@@ -1689,7 +1697,8 @@ obs_broker_unlock_and_finish (ObsBroker *self)
   gboolean leftovers;
 
   leftovers = self->pending_links->len > 0 ||
-              (self->dead_links->len > 0 && !self->draining) ||
+              (self->dead_links->len > 0 && !self->draining &&
+               self->busy == 0) ||
               self->errors->len > 0 ||
               self->trash->len > 0;
 
@@ -1927,24 +1936,13 @@ obs_broker_dispose (GObject *object)
   if (n_listed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, n_listed, 0);
 
-  /* Disposed by user code that a drain or a copy called: the steps
-   * further up the stack still use the links, so they wait for the
-   * finish step of that drain. */
-  if (self->draining || self->busy > 0)
-    {
-      obs_broker_lock (self);
-      g_ptr_array_extend_and_steal (self->dead_links,
-                                    g_steal_pointer (&released));
-      obs_broker_unlock (self);
-    }
-  else
-    {
-      /* Transforms run user code: release them without the lock. */
-      for (guint i = 0; i < released->len; i++)
-        obs_broker_release_link (self, g_ptr_array_index (released, i));
+  /* The finish step releases them, or leaves them to the drain or copy
+   * further up the stack when user code it called disposed the broker. */
+  obs_broker_lock (self);
+  g_ptr_array_extend_and_steal (self->dead_links, g_steal_pointer (&released));
+  obs_broker_unlock (self);
 
-      obs_broker_finish (self);
-    }
+  obs_broker_finish (self);
 
   G_OBJECT_CLASS (obs_broker_parent_class)->dispose (object);
 }

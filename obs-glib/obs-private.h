@@ -113,6 +113,10 @@ struct _ObsSlot
 
   guint       queued : 1;
   guint       forced : 1;
+
+  /* queued, and found not to be one whose object can be frozen (see
+   * obs_broker_can_freeze_locked()) */
+  guint       freeze_refused : 1;
   guint       cut : 1;
 
   /* the property was found under its own name: read it through its
